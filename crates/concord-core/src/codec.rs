@@ -1,0 +1,317 @@
+//! The wire codec: the one place in the family that touches bincode.
+//!
+//! Every encoded state is an 8-byte envelope followed by the bincode 2 (serde mode, standard
+//! configuration: little-endian, variable-length integers) encoding of the state:
+//!
+//! | bytes | content |
+//! | --- | --- |
+//! | 0..4 | magic `b"CNCD"` |
+//! | 4..6 | type tag, `u16` little-endian ([`WireType::TAG`], registry in [`tag`]) |
+//! | 6..8 | format version, `u16` little-endian ([`WireType::VERSION`]) |
+//! | 8.. | the state |
+//!
+//! Decoding checks each part in turn and reports which one failed ([`DecodeError`]), refuses
+//! inputs longer than the limit ([`DEFAULT_LIMIT`], or the one given to [`decode_with_limit`])
+//! and bytes left after the state, and validates the state's invariants (sorted unique entries,
+//! no zero entries, bounded sizes) before handing it out.
+//!
+//! ```
+//! use concord_core::{codec, Dot};
+//!
+//! let bytes = codec::encode(&Dot::new(1u64, 5))?;
+//! assert_eq!(&bytes[..4], b"CNCD");
+//! let back: Dot<u64> = codec::decode(&bytes)?;
+//! assert_eq!(back, Dot::new(1, 5));
+//!
+//! // A state of another type is refused by its tag, not misread.
+//! assert!(matches!(
+//!     codec::decode::<concord_core::ReplicaId>(&bytes),
+//!     Err(codec::DecodeError::WrongType { .. })
+//! ));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// The four bytes every encoding starts with.
+pub const MAGIC: [u8; 4] = *b"CNCD";
+
+/// Length of the envelope before the state: magic, tag and version.
+pub const HEADER_LEN: usize = 8;
+
+/// The default limit on an encoded state's length in bytes: 16 MiB.
+///
+/// Decoding also never lets a length prefix claim more memory for a string or byte buffer than
+/// the limit, so a few bytes cannot make the decoder allocate gigabytes.
+pub const DEFAULT_LIMIT: usize = 16 << 20;
+
+/// The largest limit [`decode_with_limit`] accepts: 1 GiB. Larger limits are clamped to it.
+pub const MAX_LIMIT: usize = 1 << 30;
+
+/// The registry of type tags: one constant per wire type of the family, so no two collide.
+///
+/// The high byte names the crate, the low byte the type. New types take the next free tag of
+/// their crate; a tag is never reused for another type.
+pub mod tag {
+    /// [`crate::Dot`].
+    pub const DOT: u16 = 0x0001;
+    /// [`crate::ReplicaId`].
+    pub const REPLICA_ID: u16 = 0x0002;
+    /// `concord_clock::LamportTimestamp`.
+    pub const LAMPORT_TIMESTAMP: u16 = 0x0101;
+    /// `concord_clock::LamportClock`.
+    pub const LAMPORT_CLOCK: u16 = 0x0102;
+    /// `concord_clock::VectorClock`.
+    pub const VECTOR_CLOCK: u16 = 0x0103;
+    /// `concord_clock::HybridTimestamp`.
+    pub const HYBRID_TIMESTAMP: u16 = 0x0104;
+    /// `concord_clock::DotContext`.
+    pub const DOT_CONTEXT: u16 = 0x0105;
+    /// `concord_counter::GCounter`.
+    pub const G_COUNTER: u16 = 0x0201;
+    /// `concord_counter::PnCounter`.
+    pub const PN_COUNTER: u16 = 0x0202;
+    /// `concord_register::LwwRegister`.
+    pub const LWW_REGISTER: u16 = 0x0301;
+    /// `concord_register::MvRegister`.
+    pub const MV_REGISTER: u16 = 0x0302;
+    /// `concord_set::LwwElementSet`.
+    pub const LWW_ELEMENT_SET: u16 = 0x0401;
+    /// First tag free for types defined outside the family.
+    pub const USER: u16 = 0x8000;
+}
+
+/// A state that has a place on the wire: a tag that names its type and a format version.
+///
+/// Bump `VERSION` whenever the encoding of the type changes; the golden byte vectors in each
+/// crate's `tests/data/` fail until you do.
+pub trait WireType: Serialize + DeserializeOwned {
+    /// The type's tag, from [`tag`] (or from [`tag::USER`] upwards for types outside the family).
+    const TAG: u16;
+    /// The format version this build writes and reads.
+    const VERSION: u16;
+    /// A human-readable name for error messages.
+    const NAME: &'static str;
+}
+
+impl WireType for crate::ReplicaId {
+    const TAG: u16 = tag::REPLICA_ID;
+    const VERSION: u16 = 1;
+    const NAME: &'static str = "ReplicaId";
+}
+
+/// Why a state could not be encoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EncodeError {
+    message: String,
+}
+
+impl fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot encode state: {}", self.message)
+    }
+}
+
+impl core::error::Error for EncodeError {}
+
+/// Why bytes were refused. Each part of the envelope has its own variant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// Fewer bytes than the envelope needs.
+    Truncated {
+        /// Bytes given.
+        len: usize,
+    },
+    /// The input does not start with [`MAGIC`]: not a concord encoding.
+    BadMagic {
+        /// The first four bytes found.
+        found: [u8; 4],
+    },
+    /// The tag names another type.
+    WrongType {
+        /// The name of the type asked for.
+        expected: &'static str,
+        /// Its tag.
+        expected_tag: u16,
+        /// The tag found.
+        found: u16,
+    },
+    /// A format version this build cannot read.
+    UnsupportedVersion {
+        /// The name of the type.
+        type_name: &'static str,
+        /// The version this build reads.
+        supported: u16,
+        /// The version found.
+        found: u16,
+    },
+    /// The input is longer than the limit.
+    TooLarge {
+        /// Bytes given.
+        len: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// Bytes left after a complete state.
+    TrailingBytes {
+        /// How many.
+        count: usize,
+    },
+    /// The state's bytes are malformed, cut short, or break an invariant of the type.
+    Invalid {
+        /// The name of the type.
+        type_name: &'static str,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Truncated { len } => write!(
+                f,
+                "input of {len} bytes is shorter than the {HEADER_LEN}-byte envelope"
+            ),
+            Self::BadMagic { found } => {
+                write!(f, "not a concord encoding: magic {found:02x?}, expected {MAGIC:02x?}")
+            }
+            Self::WrongType { expected, expected_tag, found } => write!(
+                f,
+                "type tag {found:#06x} found where a {expected} (tag {expected_tag:#06x}) was expected"
+            ),
+            Self::UnsupportedVersion { type_name, supported, found } => write!(
+                f,
+                "{type_name} format version {found} is not supported (this build reads version {supported})"
+            ),
+            Self::TooLarge { len, limit } => {
+                write!(f, "input of {len} bytes exceeds the decode limit of {limit} bytes")
+            }
+            Self::TrailingBytes { count } => write!(f, "{count} bytes left after the state"),
+            Self::Invalid { type_name, reason } => write!(f, "invalid {type_name}: {reason}"),
+        }
+    }
+}
+
+impl core::error::Error for DecodeError {}
+
+fn config() -> bincode::config::Configuration {
+    bincode::config::standard()
+}
+
+/// Encodes a state into the envelope.
+///
+/// # Errors
+///
+/// Only when the type's `Serialize` implementation itself fails; the types of this family
+/// never do.
+pub fn encode<T: WireType>(value: &T) -> Result<Vec<u8>, EncodeError> {
+    let mut out = Vec::with_capacity(64);
+    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&T::TAG.to_le_bytes());
+    out.extend_from_slice(&T::VERSION.to_le_bytes());
+    encode_payload(value, &mut out)?;
+    Ok(out)
+}
+
+/// Encodes a state without the envelope, appending to `out` (for formats that nest states).
+fn encode_payload<T: Serialize>(value: &T, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    struct VecWriter<'a>(&'a mut Vec<u8>);
+    impl bincode::enc::write::Writer for VecWriter<'_> {
+        fn write(&mut self, bytes: &[u8]) -> Result<(), bincode::error::EncodeError> {
+            self.0.extend_from_slice(bytes);
+            Ok(())
+        }
+    }
+    bincode::serde::encode_into_writer(value, VecWriter(out), config())
+        .map_err(|e| EncodeError { message: e.to_string() })
+}
+
+/// Decodes a state from its envelope, with the [`DEFAULT_LIMIT`] of 16 MiB.
+///
+/// # Errors
+///
+/// A [`DecodeError`] naming what was wrong: the envelope (truncated, magic, tag, version), the
+/// length, the state's bytes, an invariant of the type, or trailing bytes. On error nothing is
+/// returned; the input is never partly applied.
+pub fn decode<T: WireType>(bytes: &[u8]) -> Result<T, DecodeError> {
+    decode_with_limit(bytes, DEFAULT_LIMIT)
+}
+
+/// Decodes a state from its envelope, refusing inputs longer than `limit` bytes.
+///
+/// `limit` is clamped to [`MAX_LIMIT`]. Memory allocated while decoding stays proportional to
+/// the input: a length prefix may not claim more bytes than the limit bucket of the input (the
+/// next power of 16 at or above its length), and sequences only grow as their elements are read.
+///
+/// # Errors
+///
+/// As [`decode`], with [`DecodeError::TooLarge`] above `limit`.
+pub fn decode_with_limit<T: WireType>(bytes: &[u8], limit: usize) -> Result<T, DecodeError> {
+    let limit = limit.min(MAX_LIMIT);
+    if bytes.len() > limit {
+        return Err(DecodeError::TooLarge { len: bytes.len(), limit });
+    }
+    let (header, payload) = match bytes.split_first_chunk::<HEADER_LEN>() {
+        Some(split) => split,
+        None => return Err(DecodeError::Truncated { len: bytes.len() }),
+    };
+    let [m0, m1, m2, m3, t0, t1, v0, v1] = *header;
+    let magic = [m0, m1, m2, m3];
+    if magic != MAGIC {
+        return Err(DecodeError::BadMagic { found: magic });
+    }
+    let found_tag = u16::from_le_bytes([t0, t1]);
+    if found_tag != T::TAG {
+        return Err(DecodeError::WrongType {
+            expected: T::NAME,
+            expected_tag: T::TAG,
+            found: found_tag,
+        });
+    }
+    let version = u16::from_le_bytes([v0, v1]);
+    if version != T::VERSION {
+        return Err(DecodeError::UnsupportedVersion {
+            type_name: T::NAME,
+            supported: T::VERSION,
+            found: version,
+        });
+    }
+    let (value, used) = decode_payload::<T>(payload)?;
+    match payload.len().checked_sub(used) {
+        Some(0) => Ok(value),
+        Some(count) => Err(DecodeError::TrailingBytes { count }),
+        None => Err(invalid::<T>("decoder read past the end".to_string())),
+    }
+}
+
+fn invalid<T: WireType>(reason: String) -> DecodeError {
+    DecodeError::Invalid { type_name: T::NAME, reason }
+}
+
+/// Decodes the state after the envelope with a bincode claim limit chosen from the input's
+/// length, so the limit is a compile-time constant (as bincode requires) yet tracks the input.
+fn decode_payload<T: WireType>(payload: &[u8]) -> Result<(T, usize), DecodeError> {
+    macro_rules! bucket {
+        ($($bits:literal),*) => {
+            $(
+                if payload.len() <= 1usize << $bits {
+                    return bincode::serde::decode_from_slice::<T, _>(
+                        payload,
+                        config().with_limit::<{ 1usize << $bits }>(),
+                    )
+                    .map_err(|e| invalid::<T>(e.to_string()));
+                }
+            )*
+        };
+    }
+    bucket!(8, 12, 16, 20, 24, 28);
+    bincode::serde::decode_from_slice::<T, _>(payload, config().with_limit::<MAX_LIMIT>())
+        .map_err(|e| invalid::<T>(e.to_string()))
+}

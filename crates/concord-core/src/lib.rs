@@ -1,0 +1,32 @@
+#![doc = include_str!("../README.md")]
+#![no_std]
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod actor;
+mod dot;
+mod merge;
+mod replica_id;
+mod validation;
+
+#[cfg(feature = "serde")]
+pub mod codec;
+#[cfg(feature = "laws")]
+pub mod laws;
+
+pub use actor::Actor;
+pub use dot::Dot;
+pub use merge::Merge;
+pub use replica_id::{ParseReplicaIdError, ReplicaId};
+pub use validation::{MAX_ENTRIES, ValidationError};
+
+/// Internals of the law kit's macros. Not part of the public API.
+#[cfg(feature = "laws")]
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::laws::runner::{run_decode, run_lattice_law, run_law};
+}

@@ -1,0 +1,80 @@
+/// A replica state that absorbs another replica's state: the join of a join-semilattice.
+///
+/// `a.merge(&b)` replaces `a` with `a ⊔ b`, the least state that contains everything either
+/// side has seen. Replicas that ship their states to each other in any order, any number of
+/// times, end in the same state because of the laws below.
+///
+/// # Laws
+///
+/// For all states `a`, `b` and `c` that the implementation can produce or decode, writing
+/// `a ⊔ b` for the state `a` holds after `a.merge(&b)`:
+///
+/// - **Idempotence**: `a ⊔ a == a`. Receiving the same state twice changes nothing.
+/// - **Commutativity**: `a ⊔ b == b ⊔ a`. The order of delivery does not matter.
+/// - **Associativity**: `(a ⊔ b) ⊔ c == a ⊔ (b ⊔ c)`. Grouping does not matter, so states may
+///   be relayed through any replica.
+///
+/// Where the type implements [`PartialOrd`] as its lattice order (`a ≤ b` when `b` has seen
+/// everything `a` has), additionally:
+///
+/// - **Upper bound**: `a ≤ a ⊔ b` and `b ≤ a ⊔ b`.
+/// - **Least upper bound**: `a ≤ b` implies `a ⊔ b == b`.
+///
+/// [`PartialEq`] must be *semantic* equality: two states that represent the same knowledge
+/// compare equal (an absent entry equals a zero entry; store neither, or normalise).
+///
+/// A merge is pure: it never reads a clock, never draws randomness, never allocates more than
+/// the result needs and never panics.
+///
+/// # Implementing Merge
+///
+/// Implement `Merge` on the whole replica state, not on a view of it. Alongside it, implement:
+///
+/// - [`Clone`], so a state can be shipped while the replica goes on;
+/// - [`Debug`](core::fmt::Debug), so a law violation can show its inputs;
+/// - [`PartialEq`] as semantic equality (see above), and [`PartialOrd`] as the lattice order
+///   when there is a natural one;
+/// - serde's `Serialize` and `Deserialize` behind a `serde` feature, with decoding that
+///   validates every invariant the merge relies on (`#[serde(try_from = "...")]`, see
+///   [`Dot`](crate::Dot)), and [`codec::WireType`](crate::codec::WireType) to give it a tag.
+///
+/// Then run the law kit (feature `laws`) over it: `concord_core::law_tests!` generates the
+/// tests from a [`laws::Model`](crate::laws::Model) of the type's operations.
+///
+/// # Examples
+///
+/// The maximum of two numbers is the smallest join-semilattice there is:
+///
+/// ```
+/// use concord_core::Merge;
+///
+/// #[derive(Clone, Debug, PartialEq, PartialOrd)]
+/// struct HighScore(u32);
+///
+/// impl Merge for HighScore {
+///     fn merge(&mut self, other: &Self) {
+///         self.0 = self.0.max(other.0);
+///     }
+/// }
+///
+/// let mut alice = HighScore(120);
+/// let bob = HighScore(340);
+/// alice.merge(&bob);
+/// alice.merge(&bob); // idempotent: a second delivery changes nothing
+/// assert_eq!(alice, HighScore(340));
+/// ```
+pub trait Merge {
+    /// Absorbs `other`: afterwards `self` is the join of the old `self` and `other`.
+    fn merge(&mut self, other: &Self);
+
+    /// Returns the join of `self` and `other`, leaving both untouched.
+    #[must_use]
+    fn joined(&self, other: &Self) -> Self
+    where
+        Self: Clone,
+    {
+        let mut out = self.clone();
+        out.merge(other);
+        out
+    }
+}
