@@ -10,11 +10,16 @@ use core::hash::Hash;
 ///
 /// With the `serde` feature the bound includes `Serialize` and `DeserializeOwned`.
 #[cfg(feature = "serde")]
-pub trait Actor: Ord + Copy + Hash + Debug + serde::Serialize + serde::de::DeserializeOwned {}
+pub trait Actor:
+    Ord + Copy + Hash + Debug + serde::Serialize + serde::de::DeserializeOwned
+{
+}
 
 #[cfg(feature = "serde")]
-impl<T> Actor for T where T: Ord + Copy + Hash + Debug + serde::Serialize + serde::de::DeserializeOwned
-{}
+impl<T> Actor for T where
+    T: Ord + Copy + Hash + Debug + serde::Serialize + serde::de::DeserializeOwned
+{
+}
 
 /// The bound for replica identifiers.
 ///

@@ -180,18 +180,32 @@ impl fmt::Display for DecodeError {
                 "input of {len} bytes is shorter than the {HEADER_LEN}-byte envelope"
             ),
             Self::BadMagic { found } => {
-                write!(f, "not a concord encoding: magic {found:02x?}, expected {MAGIC:02x?}")
+                write!(
+                    f,
+                    "not a concord encoding: magic {found:02x?}, expected {MAGIC:02x?}"
+                )
             }
-            Self::WrongType { expected, expected_tag, found } => write!(
+            Self::WrongType {
+                expected,
+                expected_tag,
+                found,
+            } => write!(
                 f,
                 "type tag {found:#06x} found where a {expected} (tag {expected_tag:#06x}) was expected"
             ),
-            Self::UnsupportedVersion { type_name, supported, found } => write!(
+            Self::UnsupportedVersion {
+                type_name,
+                supported,
+                found,
+            } => write!(
                 f,
                 "{type_name} format version {found} is not supported (this build reads version {supported})"
             ),
             Self::TooLarge { len, limit } => {
-                write!(f, "input of {len} bytes exceeds the decode limit of {limit} bytes")
+                write!(
+                    f,
+                    "input of {len} bytes exceeds the decode limit of {limit} bytes"
+                )
             }
             Self::TrailingBytes { count } => write!(f, "{count} bytes left after the state"),
             Self::Invalid { type_name, reason } => write!(f, "invalid {type_name}: {reason}"),
@@ -229,8 +243,9 @@ fn encode_payload<T: Serialize>(value: &T, out: &mut Vec<u8>) -> Result<(), Enco
             Ok(())
         }
     }
-    bincode::serde::encode_into_writer(value, VecWriter(out), config())
-        .map_err(|e| EncodeError { message: e.to_string() })
+    bincode::serde::encode_into_writer(value, VecWriter(out), config()).map_err(|e| EncodeError {
+        message: e.to_string(),
+    })
 }
 
 /// Decodes a state from its envelope, with the [`DEFAULT_LIMIT`] of 16 MiB.
@@ -256,7 +271,10 @@ pub fn decode<T: WireType>(bytes: &[u8]) -> Result<T, DecodeError> {
 pub fn decode_with_limit<T: WireType>(bytes: &[u8], limit: usize) -> Result<T, DecodeError> {
     let limit = limit.min(MAX_LIMIT);
     if bytes.len() > limit {
-        return Err(DecodeError::TooLarge { len: bytes.len(), limit });
+        return Err(DecodeError::TooLarge {
+            len: bytes.len(),
+            limit,
+        });
     }
     let (header, payload) = match bytes.split_first_chunk::<HEADER_LEN>() {
         Some(split) => split,
@@ -292,7 +310,10 @@ pub fn decode_with_limit<T: WireType>(bytes: &[u8], limit: usize) -> Result<T, D
 }
 
 fn invalid<T: WireType>(reason: String) -> DecodeError {
-    DecodeError::Invalid { type_name: T::NAME, reason }
+    DecodeError::Invalid {
+        type_name: T::NAME,
+        reason,
+    }
 }
 
 /// Decodes the state after the envelope with a bincode claim limit chosen from the input's

@@ -30,7 +30,10 @@ use core::fmt;
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(
     feature = "serde",
-    serde(try_from = "DotWire<A>", bound(deserialize = "A: serde::Deserialize<'de>"))
+    serde(
+        try_from = "DotWire<A>",
+        bound(deserialize = "A: serde::Deserialize<'de>")
+    )
 )]
 pub struct Dot<A> {
     /// The replica that made the event.
@@ -69,7 +72,10 @@ impl<A> TryFrom<DotWire<A>> for Dot<A> {
         if wire.counter == 0 {
             return Err(crate::ValidationError::ZeroEntry);
         }
-        Ok(Self { actor: wire.actor, counter: wire.counter })
+        Ok(Self {
+            actor: wire.actor,
+            counter: wire.counter,
+        })
     }
 }
 

@@ -8,6 +8,7 @@ extern crate alloc;
 extern crate std;
 
 mod actor;
+mod actor_map;
 mod dot;
 mod merge;
 mod replica_id;
@@ -19,6 +20,7 @@ pub mod codec;
 pub mod laws;
 
 pub use actor::Actor;
+pub use actor_map::{ActorMap, Counts};
 pub use dot::Dot;
 pub use merge::Merge;
 pub use replica_id::{ParseReplicaIdError, ReplicaId};

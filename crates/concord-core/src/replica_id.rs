@@ -97,7 +97,9 @@ pub struct ParseReplicaIdError(());
 
 impl fmt::Display for ParseReplicaIdError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("not a replica id: expected a UUID such as 67e55044-10b1-426f-9247-bb680e5fe0c8")
+        f.write_str(
+            "not a replica id: expected a UUID such as 67e55044-10b1-426f-9247-bb680e5fe0c8",
+        )
     }
 }
 
@@ -108,7 +110,9 @@ impl FromStr for ReplicaId {
 
     /// Parses any UUID form the `uuid` crate accepts (hyphenated, simple, braced, URN).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Uuid::parse_str(s).map(Self).map_err(|_| ParseReplicaIdError(()))
+        Uuid::parse_str(s)
+            .map(Self)
+            .map_err(|_| ParseReplicaIdError(()))
     }
 }
 

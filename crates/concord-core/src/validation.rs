@@ -75,7 +75,10 @@ impl ValidationError {
     /// [`ValidationError::TooMany`] above the limit.
     pub fn check_len(len: usize) -> Result<(), Self> {
         if len > MAX_ENTRIES {
-            Err(Self::TooMany { len, max: MAX_ENTRIES })
+            Err(Self::TooMany {
+                len,
+                max: MAX_ENTRIES,
+            })
         } else {
             Ok(())
         }

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 
 use concord_core::Merge;
 use concord_core::codec::{WireType, tag};
-use concord_core::laws::{Arbitrary, Gen, Law, LawViolation, Model, Script};
 use concord_core::laws::runner::{check_decode, check_general, check_lattice};
+use concord_core::laws::{Arbitrary, Gen, Law, LawViolation, Model, Script};
 use serde::{Deserialize, Serialize};
 
 // ---------------------------------------------------------------- a correct lattice: max
@@ -226,9 +226,17 @@ impl Model for TieModel {
         TieKeepsLocal { stamp: 0, value: 0 }
     }
     fn oracle() {}
-    fn apply(clock: &mut u64, state: &mut TieKeepsLocal, op: &u8, (): &mut ()) -> Option<TieKeepsLocal> {
+    fn apply(
+        clock: &mut u64,
+        state: &mut TieKeepsLocal,
+        op: &u8,
+        (): &mut (),
+    ) -> Option<TieKeepsLocal> {
         *clock = (*clock).max(state.stamp) + 1;
-        *state = TieKeepsLocal { stamp: *clock, value: *op };
+        *state = TieKeepsLocal {
+            stamp: *clock,
+            value: *op,
+        };
         Some(state.clone())
     }
     fn value(_: &TieKeepsLocal) {}
@@ -255,7 +263,9 @@ fn overwrite_is_caught_as_not_commutative() {
 fn overwrite_breaks_upper_bound() {
     let mut g = Gen::from_size_and_seed(30, 11);
     let v = (0..500)
-        .find_map(|_| check_lattice::<OverwriteModel>(Law::UpperBound, &Script::arbitrary(&mut g)).err())
+        .find_map(|_| {
+            check_lattice::<OverwriteModel>(Law::UpperBound, &Script::arbitrary(&mut g)).err()
+        })
         .expect("a violation");
     assert_eq!(v.law(), Law::UpperBound);
 }
@@ -340,7 +350,10 @@ fn vacuous_worlds_are_discarded_not_passed() {
     let mut g = Gen::from_size_and_seed(30, 3);
     for _ in 0..50 {
         let script = Script::arbitrary(&mut g);
-        assert_eq!(check_general::<RefuseAll>(Law::Commutativity, &script).ok(), Some(false));
+        assert_eq!(
+            check_general::<RefuseAll>(Law::Commutativity, &script).ok(),
+            Some(false)
+        );
     }
 }
 

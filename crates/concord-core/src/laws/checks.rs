@@ -225,7 +225,14 @@ impl<T: fmt::Debug> core::error::Error for LawViolation<T> {}
 /// [`LawViolation::Idempotence`] with the state and the merge result.
 pub fn idempotent<T: Merge + Clone + PartialEq>(a: &T) -> Result<(), LawViolation<T>> {
     let merged = a.joined(a);
-    if merged == *a { Ok(()) } else { Err(LawViolation::Idempotence { a: a.clone(), merged }) }
+    if merged == *a {
+        Ok(())
+    } else {
+        Err(LawViolation::Idempotence {
+            a: a.clone(),
+            merged,
+        })
+    }
 }
 
 /// Checks commutativity: `a ⊔ b == b ⊔ a`.
@@ -239,7 +246,12 @@ pub fn commutative<T: Merge + Clone + PartialEq>(a: &T, b: &T) -> Result<(), Law
     if ab == ba {
         Ok(())
     } else {
-        Err(LawViolation::Commutativity { a: a.clone(), b: b.clone(), ab, ba })
+        Err(LawViolation::Commutativity {
+            a: a.clone(),
+            b: b.clone(),
+            ab,
+            ba,
+        })
     }
 }
 
@@ -258,7 +270,13 @@ pub fn associative<T: Merge + Clone + PartialEq>(
     if left == right {
         Ok(())
     } else {
-        Err(LawViolation::Associativity { a: a.clone(), b: b.clone(), c: c.clone(), left, right })
+        Err(LawViolation::Associativity {
+            a: a.clone(),
+            b: b.clone(),
+            c: c.clone(),
+            left,
+            right,
+        })
     }
 }
 
@@ -272,7 +290,11 @@ pub fn upper_bound<T: Merge + Clone + PartialOrd>(a: &T, b: &T) -> Result<(), La
     if *a <= joined && *b <= joined {
         Ok(())
     } else {
-        Err(LawViolation::UpperBound { a: a.clone(), b: b.clone(), joined })
+        Err(LawViolation::UpperBound {
+            a: a.clone(),
+            b: b.clone(),
+            joined,
+        })
     }
 }
 
@@ -290,7 +312,11 @@ pub fn least_upper_bound<T: Merge + Clone + PartialOrd>(
         if lo <= hi {
             let joined = lo.joined(hi);
             if joined != *hi {
-                return Err(LawViolation::LeastUpperBound { a: lo.clone(), b: hi.clone(), joined });
+                return Err(LawViolation::LeastUpperBound {
+                    a: lo.clone(),
+                    b: hi.clone(),
+                    joined,
+                });
             }
         }
     }

@@ -51,8 +51,13 @@ impl Config {
             }
         };
         Config {
-            cases: var("QUICKCHECK_TESTS").and_then(parse_u64).unwrap_or(DEFAULT_CASES).max(1),
-            seed: var("CONCORD_SEED").and_then(parse_u64).unwrap_or(DEFAULT_SEED),
+            cases: var("QUICKCHECK_TESTS")
+                .and_then(parse_u64)
+                .unwrap_or(DEFAULT_CASES)
+                .max(1),
+            seed: var("CONCORD_SEED")
+                .and_then(parse_u64)
+                .unwrap_or(DEFAULT_SEED),
             size: var("QUICKCHECK_GENERATOR_SIZE")
                 .and_then(|s| s.trim().parse().ok())
                 .unwrap_or(DEFAULT_SIZE)
@@ -283,7 +288,10 @@ where
         }
     }
     if let Some(first) = pool.first() {
-        let mut raw = round_trip(first)?.get(..HEADER_LEN).unwrap_or_default().to_vec();
+        let mut raw = round_trip(first)?
+            .get(..HEADER_LEN)
+            .unwrap_or_default()
+            .to_vec();
         raw.extend(script.noise.iter().map(|&(_, b)| b));
         candidates.push(raw);
     }
@@ -301,7 +309,10 @@ where
 fn round_trip<T: WireType + Clone + PartialEq + core::fmt::Debug>(
     state: &T,
 ) -> Result<Vec<u8>, LawViolation<T>> {
-    let fail = |got: alloc::string::String| LawViolation::RoundTrip { state: state.clone(), got };
+    let fail = |got: alloc::string::String| LawViolation::RoundTrip {
+        state: state.clone(),
+        got,
+    };
     let bytes = codec::encode(state).map_err(|e| fail(alloc::format!("{e}")))?;
     match codec::decode::<T>(&bytes) {
         Ok(back) if back == *state => Ok(bytes),

@@ -118,9 +118,18 @@ pub enum Step<Op> {
 impl<Op: Arbitrary> Arbitrary for Step<Op> {
     fn arbitrary(g: &mut Gen) -> Self {
         match u8::arbitrary(g) % 10 {
-            0..=5 => Step::Local { at: u8::arbitrary(g), op: Op::arbitrary(g) },
-            6 | 7 => Step::Merge { from: u8::arbitrary(g), to: u8::arbitrary(g) },
-            _ => Step::Delta { index: u16::arbitrary(g), to: u8::arbitrary(g) },
+            0..=5 => Step::Local {
+                at: u8::arbitrary(g),
+                op: Op::arbitrary(g),
+            },
+            6 | 7 => Step::Merge {
+                from: u8::arbitrary(g),
+                to: u8::arbitrary(g),
+            },
+            _ => Step::Delta {
+                index: u16::arbitrary(g),
+                to: u8::arbitrary(g),
+            },
         }
     }
 
@@ -175,11 +184,16 @@ impl<Op: Arbitrary> Arbitrary for Script<Op> {
             replicas: self.replicas.wrapping_sub(1) % 7,
             ..base
         });
-        Box::new(fewer_replicas.into_iter().chain(
-            self.steps
-                .shrink()
-                .map(move |steps| Script { replicas, steps, shuffle, noise: noise.clone() }),
-        ))
+        Box::new(
+            fewer_replicas
+                .into_iter()
+                .chain(self.steps.shrink().map(move |steps| Script {
+                    replicas,
+                    steps,
+                    shuffle,
+                    noise: noise.clone(),
+                })),
+        )
     }
 }
 
@@ -288,12 +302,24 @@ impl<M: Model> World<M> {
                     }
                     let d = usize::from(*index) % deltas.len();
                     if let Some(incoming) = deltas.get(d).cloned() {
-                        receive::<M>(&mut replicas, &mut contexts, usize::from(*to) % k, &incoming);
+                        receive::<M>(
+                            &mut replicas,
+                            &mut contexts,
+                            usize::from(*to) % k,
+                            &incoming,
+                        );
                     }
                 }
             }
         }
-        Ok(World { replicas, contexts, snapshots, deltas, oracle, operations })
+        Ok(World {
+            replicas,
+            contexts,
+            snapshots,
+            deltas,
+            oracle,
+            operations,
+        })
     }
 
     /// The states the laws are checked on: final states first, then the snapshots.
@@ -323,8 +349,9 @@ impl<M: Model> World<M> {
     pub fn check_delta_delivery(&self, seed: u64) -> Result<(), LawViolation<M::State>> {
         let mut rng = Shuffler::new(seed);
         let mut order: Vec<usize> = (0..self.deltas.len()).collect();
-        let extra: Vec<usize> =
-            (0..self.deltas.len() / 2).map(|_| rng.below(self.deltas.len())).collect();
+        let extra: Vec<usize> = (0..self.deltas.len() / 2)
+            .map(|_| rng.below(self.deltas.len()))
+            .collect();
         order.extend(extra);
         rng.shuffle(&mut order);
         let mut got = M::initial();
@@ -334,7 +361,11 @@ impl<M: Model> World<M> {
             }
         }
         let expected = self.join_all();
-        if got == expected { Ok(()) } else { Err(LawViolation::DeltaDelivery { expected, got }) }
+        if got == expected {
+            Ok(())
+        } else {
+            Err(LawViolation::DeltaDelivery { expected, got })
+        }
     }
 
     /// Exchanges every state in a shuffled order (a chain through all replicas, then back out
@@ -379,7 +410,10 @@ impl<M: Model> World<M> {
         if want == have {
             Ok(())
         } else {
-            Err(LawViolation::Oracle { expected: format!("{want:?}"), got: format!("{have:?}") })
+            Err(LawViolation::Oracle {
+                expected: format!("{want:?}"),
+                got: format!("{have:?}"),
+            })
         }
     }
 }

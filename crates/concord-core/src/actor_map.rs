@@ -1,0 +1,352 @@
+use alloc::vec::Vec;
+use core::cmp::Ordering;
+use core::fmt::{self, Debug};
+
+use crate::{Actor, ValidationError};
+
+/// A per-actor value that joins by a pointwise maximum: the payload of an [`ActorMap`].
+///
+/// Implemented for `u64` (vector clocks, grow-only counters) and `[u64; 2]` (the increments and
+/// decrements of a positive-negative counter, merged in the same pass).
+pub trait Counts: Copy + Eq + Default + Debug {
+    /// The join: the pointwise maximum.
+    #[must_use]
+    fn join(self, other: Self) -> Self;
+    /// `self ≤ other` pointwise.
+    fn leq(&self, other: &Self) -> bool;
+    /// Whether this is the zero value, which an [`ActorMap`] never stores.
+    fn is_zero(&self) -> bool;
+}
+
+impl Counts for u64 {
+    #[inline]
+    fn join(self, other: Self) -> Self {
+        self.max(other)
+    }
+    #[inline]
+    fn leq(&self, other: &Self) -> bool {
+        self <= other
+    }
+    #[inline]
+    fn is_zero(&self) -> bool {
+        *self == 0
+    }
+}
+
+impl Counts for [u64; 2] {
+    #[inline]
+    fn join(self, other: Self) -> Self {
+        let [a, b] = self;
+        let [c, d] = other;
+        [a.max(c), b.max(d)]
+    }
+    #[inline]
+    fn leq(&self, other: &Self) -> bool {
+        let [a, b] = self;
+        let [c, d] = other;
+        a <= c && b <= d
+    }
+    #[inline]
+    fn is_zero(&self) -> bool {
+        *self == [0, 0]
+    }
+}
+
+/// A map from actors to [`Counts`], stored as two sorted parallel arrays: the representation
+/// shared by vector clocks and counters.
+///
+/// Actors are strictly increasing and no zero value is stored, so structural equality is
+/// semantic equality and the encoding is canonical. [`merge`](crate::Merge::merge) is one linear
+/// pass; when both sides hold the same actors (the steady state of a cluster) it is a comparison
+/// of the actor arrays and an element-wise maximum the compiler vectorises. It allocates only
+/// when the other side brings actors this one lacks, and then exactly what the union needs.
+///
+/// ```
+/// use concord_core::{ActorMap, Merge};
+///
+/// let mut a = ActorMap::<u64>::new();
+/// a.set(1, 5);
+/// a.set(3, 1);
+/// let mut b = ActorMap::new();
+/// b.set(1, 2);
+/// b.set(2, 7);
+/// a.merge(&b);
+/// assert_eq!(a.iter().collect::<Vec<_>>(), [(&1, &5), (&2, &7), (&3, &1)]);
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ActorMap<A, V = u64> {
+    actors: Vec<A>,
+    values: Vec<V>,
+}
+
+impl<A, V> Default for ActorMap<A, V> {
+    fn default() -> Self {
+        Self {
+            actors: Vec::new(),
+            values: Vec::new(),
+        }
+    }
+}
+
+impl<A: Debug, V: Debug> Debug for ActorMap<A, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.actors.iter().zip(self.values.iter()))
+            .finish()
+    }
+}
+
+impl<A: Actor, V: Counts> ActorMap<A, V> {
+    /// An empty map.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            actors: Vec::new(),
+            values: Vec::new(),
+        }
+    }
+
+    /// Builds a map from sorted parallel arrays, checking every invariant.
+    ///
+    /// # Errors
+    ///
+    /// [`ValidationError::LengthMismatch`], [`ValidationError::Unsorted`],
+    /// [`ValidationError::Duplicate`], [`ValidationError::ZeroEntry`] or
+    /// [`ValidationError::TooMany`].
+    pub fn from_parts(actors: Vec<A>, values: Vec<V>) -> Result<Self, ValidationError> {
+        if actors.len() != values.len() {
+            return Err(ValidationError::LengthMismatch);
+        }
+        ValidationError::check_sorted(&actors)?;
+        if values.iter().any(Counts::is_zero) {
+            return Err(ValidationError::ZeroEntry);
+        }
+        Ok(Self { actors, values })
+    }
+
+    /// Number of actors with a non-zero value.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.actors.len()
+    }
+
+    /// Whether no actor has a non-zero value.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.actors.is_empty()
+    }
+
+    /// The value of `actor`; zero when absent.
+    #[must_use]
+    pub fn get(&self, actor: &A) -> V {
+        match self.actors.binary_search(actor) {
+            Ok(i) => self.values.get(i).copied().unwrap_or_default(),
+            Err(_) => V::default(),
+        }
+    }
+
+    /// Sets the value of `actor`; setting zero removes it.
+    pub fn set(&mut self, actor: A, value: V) {
+        match self.actors.binary_search(&actor) {
+            Ok(i) => {
+                if value.is_zero() {
+                    self.actors.remove(i);
+                    self.values.remove(i);
+                } else if let Some(v) = self.values.get_mut(i) {
+                    *v = value;
+                }
+            }
+            Err(i) => {
+                if !value.is_zero() {
+                    self.actors.insert(i, actor);
+                    self.values.insert(i, value);
+                }
+            }
+        }
+    }
+
+    /// The sorted actors.
+    #[must_use]
+    pub fn actors(&self) -> &[A] {
+        &self.actors
+    }
+
+    /// The values, parallel to [`actors`](Self::actors).
+    #[must_use]
+    pub fn values(&self) -> &[V] {
+        &self.values
+    }
+
+    /// The entries in actor order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&A, &V)> + '_ {
+        self.actors.iter().zip(self.values.iter())
+    }
+
+    /// The pointwise order: `Some(Less)` if every value of `self` is at most the other's and
+    /// they differ, `None` if each has a value above the other's.
+    #[must_use]
+    pub fn compare(&self, other: &Self) -> Option<Ordering> {
+        let (mut le, mut ge) = (true, true);
+        if self.actors == other.actors {
+            for (x, y) in self.values.iter().zip(&other.values) {
+                le &= x.leq(y);
+                ge &= y.leq(x);
+            }
+        } else {
+            let (mut i, mut j) = (0, 0);
+            loop {
+                match (self.actors.get(i), other.actors.get(j)) {
+                    (Some(a), Some(b)) => match a.cmp(b) {
+                        Ordering::Less => {
+                            ge &= true;
+                            le = false;
+                            i += 1;
+                        }
+                        Ordering::Greater => {
+                            ge = false;
+                            j += 1;
+                        }
+                        Ordering::Equal => {
+                            if let (Some(x), Some(y)) = (self.values.get(i), other.values.get(j)) {
+                                le &= x.leq(y);
+                                ge &= y.leq(x);
+                            }
+                            i += 1;
+                            j += 1;
+                        }
+                    },
+                    (Some(_), None) => {
+                        le = false;
+                        break;
+                    }
+                    (None, Some(_)) => {
+                        ge = false;
+                        break;
+                    }
+                    (None, None) => break,
+                }
+                if !le && !ge {
+                    return None;
+                }
+            }
+        }
+        match (le, ge) {
+            (true, true) => Some(Ordering::Equal),
+            (true, false) => Some(Ordering::Less),
+            (false, true) => Some(Ordering::Greater),
+            (false, false) => None,
+        }
+    }
+
+    /// Number of distinct actors in the union of both maps.
+    fn union_len(&self, other: &Self) -> usize {
+        let (mut i, mut j, mut n) = (0, 0, 0);
+        while let (Some(a), Some(b)) = (self.actors.get(i), other.actors.get(j)) {
+            match a.cmp(b) {
+                Ordering::Less => i += 1,
+                Ordering::Greater => j += 1,
+                Ordering::Equal => {
+                    i += 1;
+                    j += 1;
+                }
+            }
+            n += 1;
+        }
+        n + (self.actors.len() - i) + (other.actors.len() - j)
+    }
+}
+
+impl<A: Actor, V: Counts> crate::Merge for ActorMap<A, V> {
+    fn merge(&mut self, other: &Self) {
+        if self.actors == other.actors {
+            // Same actors: an element-wise maximum, branch-free so it vectorises.
+            for (x, y) in self.values.iter_mut().zip(other.values.iter()) {
+                *x = x.join(*y);
+            }
+            return;
+        }
+        if other.actors.is_empty() {
+            return;
+        }
+        if self.actors.is_empty() {
+            self.clone_from(other);
+            return;
+        }
+        let union = self.union_len(other);
+        if union == self.actors.len() {
+            // Every actor of `other` is already here: update in place.
+            let mut i = 0;
+            for (b, y) in other.iter() {
+                while self.actors.get(i).is_some_and(|a| a < b) {
+                    i += 1;
+                }
+                if let Some(x) = self.values.get_mut(i) {
+                    *x = x.join(*y);
+                }
+                i += 1;
+            }
+            return;
+        }
+        let mut actors = Vec::with_capacity(union);
+        let mut values = Vec::with_capacity(union);
+        let (mut i, mut j) = (0, 0);
+        loop {
+            match (self.actors.get(i), other.actors.get(j)) {
+                (Some(a), Some(b)) => match a.cmp(b) {
+                    Ordering::Less => {
+                        actors.push(*a);
+                        values.push(self.values.get(i).copied().unwrap_or_default());
+                        i += 1;
+                    }
+                    Ordering::Greater => {
+                        actors.push(*b);
+                        values.push(other.values.get(j).copied().unwrap_or_default());
+                        j += 1;
+                    }
+                    Ordering::Equal => {
+                        let x = self.values.get(i).copied().unwrap_or_default();
+                        let y = other.values.get(j).copied().unwrap_or_default();
+                        actors.push(*a);
+                        values.push(x.join(y));
+                        i += 1;
+                        j += 1;
+                    }
+                },
+                (Some(_), None) => {
+                    actors.extend_from_slice(self.actors.get(i..).unwrap_or_default());
+                    values.extend_from_slice(self.values.get(i..).unwrap_or_default());
+                    break;
+                }
+                (None, Some(_)) => {
+                    actors.extend_from_slice(other.actors.get(j..).unwrap_or_default());
+                    values.extend_from_slice(other.values.get(j..).unwrap_or_default());
+                    break;
+                }
+                (None, None) => break,
+            }
+        }
+        self.actors = actors;
+        self.values = values;
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<A: Actor, V: Counts + serde::Serialize> serde::Serialize for ActorMap<A, V> {
+    /// A sequence of `(actor, value)` pairs in actor order.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de, A: Actor, V: Counts + serde::Deserialize<'de>> serde::Deserialize<'de>
+    for ActorMap<A, V>
+{
+    /// Refuses unsorted or duplicate actors, zero values and more than
+    /// [`MAX_ENTRIES`](crate::MAX_ENTRIES) entries.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let pairs = <Vec<(A, V)> as serde::Deserialize>::deserialize(deserializer)?;
+        let (actors, values) = pairs.into_iter().unzip();
+        Self::from_parts(actors, values).map_err(serde::de::Error::custom)
+    }
+}
