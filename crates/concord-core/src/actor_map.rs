@@ -198,7 +198,6 @@ impl<A: Actor, V: Counts> ActorMap<A, V> {
                 match (self.actors.get(i), other.actors.get(j)) {
                     (Some(a), Some(b)) => match a.cmp(b) {
                         Ordering::Less => {
-                            ge &= true;
                             le = false;
                             i += 1;
                         }

@@ -1,0 +1,88 @@
+//! ActorMap against a BTreeMap model: merge, order and the in-place paths.
+
+use std::collections::BTreeMap;
+
+use concord_core::{ActorMap, Merge};
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+fn random_map(rng: &mut Rng, actors: u64, max: u64) -> (ActorMap<u64>, BTreeMap<u64, u64>) {
+    let mut map = ActorMap::new();
+    let mut model = BTreeMap::new();
+    for _ in 0..rng.next() % 12 {
+        let a = rng.next() % actors;
+        let v = rng.next() % max;
+        map.set(a, v);
+        if v == 0 {
+            model.remove(&a);
+        } else {
+            model.insert(a, v);
+        }
+    }
+    (map, model)
+}
+
+#[test]
+fn merge_and_compare_match_a_model() {
+    let mut rng = Rng(0x1234_5678);
+    for _ in 0..5_000 {
+        let (mut a, ma) = random_map(&mut rng, 10, 4);
+        let (b, mb) = random_map(&mut rng, 10, 4);
+        let le = ma.iter().all(|(k, v)| mb.get(k).is_some_and(|w| v <= w));
+        let ge = mb.iter().all(|(k, v)| ma.get(k).is_some_and(|w| v <= w));
+        let expected = match (le, ge) {
+            (true, true) => Some(std::cmp::Ordering::Equal),
+            (true, false) => Some(std::cmp::Ordering::Less),
+            (false, true) => Some(std::cmp::Ordering::Greater),
+            (false, false) => None,
+        };
+        assert_eq!(a.compare(&b), expected, "{a:?} vs {b:?}");
+        let mut model = ma.clone();
+        for (k, v) in &mb {
+            let e = model.entry(*k).or_insert(0);
+            *e = (*e).max(*v);
+        }
+        a.merge(&b);
+        assert_eq!(
+            a.iter().map(|(k, v)| (*k, *v)).collect::<BTreeMap<_, _>>(),
+            model
+        );
+        assert!(a.actors().windows(2).all(|w| w[0] < w[1]));
+        assert!(a.values().iter().all(|v| *v != 0));
+    }
+}
+
+#[test]
+fn pairs_merge_pointwise() {
+    let mut a = ActorMap::<u64, [u64; 2]>::new();
+    a.set(1, [5, 0]);
+    let mut b = ActorMap::new();
+    b.set(1, [2, 3]);
+    b.set(2, [0, 1]);
+    a.merge(&b);
+    assert_eq!(a.get(&1), [5, 3]);
+    assert_eq!(a.get(&2), [0, 1]);
+    assert_eq!(a.get(&3), [0, 0]);
+}
+
+#[test]
+fn from_parts_refuses_broken_invariants() {
+    assert!(ActorMap::<u64>::from_parts(vec![1, 2], vec![1]).is_err());
+    assert!(ActorMap::<u64>::from_parts(vec![2, 1], vec![1, 1]).is_err());
+    assert!(ActorMap::<u64>::from_parts(vec![1, 1], vec![1, 1]).is_err());
+    assert!(ActorMap::<u64>::from_parts(vec![1, 2], vec![1, 0]).is_err());
+    assert_eq!(
+        ActorMap::<u64>::from_parts(vec![1, 2], vec![1, 9])
+            .unwrap()
+            .get(&2),
+        9
+    );
+}

@@ -1,0 +1,273 @@
+//! The codec refuses every kind of bad input with a distinct error and never panics.
+#![cfg(feature = "serde")]
+
+use concord_core::codec::{self, DecodeError, HEADER_LEN, MAGIC, WireType, tag};
+use concord_core::{ActorMap, Dot, ReplicaId};
+use serde::{Deserialize, Serialize};
+
+fn header(tag: u16, version: u16) -> Vec<u8> {
+    let mut out = MAGIC.to_vec();
+    out.extend_from_slice(&tag.to_le_bytes());
+    out.extend_from_slice(&version.to_le_bytes());
+    out
+}
+
+/// A type with a string, to test length prefixes that claim too much.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct Named {
+    name: String,
+    values: Vec<u64>,
+}
+
+impl WireType for Named {
+    const TAG: u16 = tag::USER + 7;
+    const VERSION: u16 = 3;
+    const NAME: &'static str = "Named";
+}
+
+/// A deterministic byte source for the random-input tests (splitmix64).
+struct Bytes(u64);
+impl Bytes {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn fill(&mut self, len: usize) -> Vec<u8> {
+        (0..len).map(|_| self.next() as u8).collect()
+    }
+}
+
+#[test]
+fn round_trips() {
+    let dot = Dot::new(ReplicaId::from_u128(42), 9);
+    assert_eq!(
+        codec::decode::<Dot<ReplicaId>>(&codec::encode(&dot).unwrap()).unwrap(),
+        dot
+    );
+    let named = Named {
+        name: "päge views".into(),
+        values: vec![1, u64::MAX, 0],
+    };
+    assert_eq!(
+        codec::decode::<Named>(&codec::encode(&named).unwrap()).unwrap(),
+        named
+    );
+}
+
+#[test]
+fn envelope_parts_have_distinct_errors() {
+    let good = codec::encode(&Dot::new(3u64, 4)).unwrap();
+    assert_eq!(&good[..4], &MAGIC);
+
+    let mut bad_magic = good.clone();
+    bad_magic[0] = b'X';
+    assert!(matches!(
+        codec::decode::<Dot<u64>>(&bad_magic),
+        Err(DecodeError::BadMagic { found }) if found == *b"XNCD"
+    ));
+
+    assert!(matches!(
+        codec::decode::<Named>(&good),
+        Err(DecodeError::WrongType { expected: "Named", found, .. }) if found == tag::DOT
+    ));
+
+    let mut future = good.clone();
+    future[6] = 2;
+    assert!(matches!(
+        codec::decode::<Dot<u64>>(&future),
+        Err(DecodeError::UnsupportedVersion {
+            supported: 1,
+            found: 2,
+            ..
+        })
+    ));
+
+    let mut longer = good.clone();
+    longer.extend_from_slice(&[0, 0]);
+    assert_eq!(
+        codec::decode::<Dot<u64>>(&longer),
+        Err(DecodeError::TrailingBytes { count: 2 })
+    );
+
+    assert_eq!(
+        codec::decode_with_limit::<Dot<u64>>(&good, 4),
+        Err(DecodeError::TooLarge {
+            len: good.len(),
+            limit: 4
+        })
+    );
+    assert_eq!(
+        codec::decode::<Dot<u64>>(&good[..3]),
+        Err(DecodeError::Truncated { len: 3 })
+    );
+}
+
+#[test]
+fn every_prefix_of_a_valid_encoding_is_refused() {
+    let named = Named {
+        name: "abcdefghij".into(),
+        values: (0..40).map(|i| i * 1_000_003).collect(),
+    };
+    let bytes = codec::encode(&named).unwrap();
+    for cut in 0..bytes.len() {
+        assert!(
+            codec::decode::<Named>(&bytes[..cut]).is_err(),
+            "prefix of {cut} bytes decoded"
+        );
+    }
+}
+
+#[test]
+fn invariant_violations_are_refused_with_the_reason() {
+    // A dot with counter 0 names no event.
+    let zero = codec::encode(&Dot::new(1u64, 0)).unwrap();
+    let err = codec::decode::<Dot<u64>>(&zero).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            DecodeError::Invalid {
+                type_name: "Dot",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("zero"), "{err}");
+
+    // An actor map with unsorted, duplicate or zero entries.
+    #[derive(Serialize, Deserialize)]
+    struct RawMap(Vec<(u64, u64)>);
+    impl WireType for RawMap {
+        const TAG: u16 = tag::USER + 8;
+        const VERSION: u16 = 1;
+        const NAME: &'static str = "RawMap";
+    }
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(transparent)]
+    struct Map(ActorMap<u64>);
+    impl WireType for Map {
+        const TAG: u16 = tag::USER + 8;
+        const VERSION: u16 = 1;
+        const NAME: &'static str = "Map";
+    }
+    let cases: [(&[(u64, u64)], &str); 4] = [
+        (&[(2, 1), (1, 1)], "order"),
+        (&[(1, 1), (1, 2)], "twice"),
+        (&[(1, 0)], "zero"),
+        (&[(1, 1), (2, 5)], ""),
+    ];
+    for (entries, reason) in cases {
+        let bytes = codec::encode(&RawMap(entries.to_vec())).unwrap();
+        match codec::decode::<Map>(&bytes) {
+            Ok(map) => {
+                assert!(reason.is_empty(), "{entries:?} accepted");
+                assert_eq!(map.0.len(), entries.len());
+            }
+            Err(err) => assert!(
+                err.to_string().contains(reason) && !reason.is_empty(),
+                "{err}"
+            ),
+        }
+    }
+}
+
+#[test]
+fn length_prefixes_claiming_terabytes_are_refused_without_allocating_them() {
+    // bincode varint: 253 announces a u64 length. 2^40 bytes is a terabyte.
+    let tb: [u8; 9] = [253, 0, 0, 0, 0, 0, 1, 0, 0];
+    let mut string = header(Named::TAG, Named::VERSION);
+    string.extend_from_slice(&tb);
+    string.extend_from_slice(b"abc");
+    assert!(matches!(
+        codec::decode::<Named>(&string),
+        Err(DecodeError::Invalid { .. })
+    ));
+
+    let mut seq = header(Named::TAG, Named::VERSION);
+    seq.push(0); // empty name
+    seq.extend_from_slice(&tb);
+    seq.extend_from_slice(&[1, 2, 3]);
+    assert!(matches!(
+        codec::decode::<Named>(&seq),
+        Err(DecodeError::Invalid { .. })
+    ));
+
+    let mut map = header(tag::USER + 8, 1);
+    map.extend_from_slice(&tb);
+    #[derive(Debug, Serialize, Deserialize)]
+    #[serde(transparent)]
+    struct Map(ActorMap<ReplicaId>);
+    impl WireType for Map {
+        const TAG: u16 = tag::USER + 8;
+        const VERSION: u16 = 1;
+        const NAME: &'static str = "Map";
+    }
+    assert!(codec::decode::<Map>(&map).is_err());
+}
+
+#[test]
+fn random_inputs_never_panic() {
+    let mut rng = Bytes(0xDEC0DE);
+    let mut accepted = 0;
+    for i in 0..20_000 {
+        let len = (rng.next() % 64) as usize;
+        let mut input = if i % 2 == 0 {
+            header(Named::TAG, Named::VERSION)
+        } else {
+            Vec::new()
+        };
+        input.extend(rng.fill(len));
+        if codec::decode::<Named>(&input).is_ok() {
+            accepted += 1;
+        }
+        let _ = codec::decode::<Dot<ReplicaId>>(&input);
+        let _ = codec::decode::<ReplicaId>(&input);
+    }
+    // Some random payloads are valid `Named` values; the point is that none panicked.
+    assert!(accepted < 20_000);
+}
+
+#[test]
+fn replica_id_is_sixteen_raw_bytes_in_binary_and_a_string_in_json() {
+    let id = ReplicaId::from_u128(0x67e5_5044_10b1_426f_9247_bb68_0e5f_e0c8);
+    let bytes = codec::encode(&id).unwrap();
+    assert_eq!(bytes.len(), HEADER_LEN + 16);
+    assert_eq!(&bytes[HEADER_LEN..], id.as_bytes());
+    let json = serde_json::to_string(&id).unwrap();
+    assert_eq!(json, "\"67e55044-10b1-426f-9247-bb680e5fe0c8\"");
+    assert_eq!(serde_json::from_str::<ReplicaId>(&json).unwrap(), id);
+    assert!(serde_json::from_str::<ReplicaId>("\"not-a-uuid\"").is_err());
+    assert!("nope".parse::<ReplicaId>().is_err());
+}
+
+#[cfg(feature = "std")]
+#[test]
+fn random_ids_differ() {
+    assert_ne!(ReplicaId::random(), ReplicaId::random());
+}
+
+#[test]
+fn golden_vectors() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let cases: [(&str, Vec<u8>); 2] = [
+        (
+            "dot_u64.bin",
+            codec::encode(&Dot::new(300u64, 70_000)).unwrap(),
+        ),
+        (
+            "dot_replica_id.bin",
+            codec::encode(&Dot::new(ReplicaId::from_u128(0x0123_4567_89ab_cdef), 1)).unwrap(),
+        ),
+    ];
+    for (name, bytes) in cases {
+        let path = dir.join(name);
+        if std::env::var_os("CONCORD_BLESS").is_some() {
+            std::fs::write(&path, &bytes).unwrap();
+        }
+        let golden = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(bytes, golden, "{name} changed: bump the format version");
+    }
+}
