@@ -178,6 +178,7 @@ impl<A: Actor, V: Counts> ActorMap<A, V> {
     }
 
     /// The entries in actor order.
+    #[must_use = "iterators are lazy"]
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&A, &V)> + '_ {
         self.actors.iter().zip(self.values.iter())
     }

@@ -46,8 +46,8 @@ pub const HEADER_LEN: usize = 8;
 
 /// The default limit on an encoded state's length in bytes: 16 MiB.
 ///
-/// Decoding also never lets a length prefix claim more memory for a string or byte buffer than
-/// the limit, so a few bytes cannot make the decoder allocate gigabytes.
+/// Decoding also never lets a length prefix claim much more memory than the input could
+/// describe (see [`CLAIM_RATIO`]), so a few bytes cannot make the decoder allocate gigabytes.
 pub const DEFAULT_LIMIT: usize = 16 << 20;
 
 /// The largest limit [`decode_with_limit`] accepts: 1 GiB. Larger limits are clamped to it.
@@ -262,8 +262,8 @@ pub fn decode<T: WireType>(bytes: &[u8]) -> Result<T, DecodeError> {
 /// Decodes a state from its envelope, refusing inputs longer than `limit` bytes.
 ///
 /// `limit` is clamped to [`MAX_LIMIT`]. Memory allocated while decoding stays proportional to
-/// the input: a length prefix may not claim more bytes than the limit bucket of the input (the
-/// next power of 16 at or above its length), and sequences only grow as their elements are read.
+/// the input: decoded values may claim at most about [`CLAIM_RATIO`] bytes per input byte (see
+/// [`CLAIM_RATIO`]), and sequences only grow as their elements are read.
 ///
 /// # Errors
 ///
@@ -316,13 +316,21 @@ fn invalid<T: WireType>(reason: String) -> DecodeError {
     }
 }
 
+/// How many bytes of decoded values bincode may claim per input byte. Every value decoded
+/// claims its in-memory size; the widest (a `u128` written as a one-byte varint) claims 16
+/// bytes for one byte of input, so honest states stay below this ratio.
+pub const CLAIM_RATIO: usize = 16;
+
 /// Decodes the state after the envelope with a bincode claim limit chosen from the input's
-/// length, so the limit is a compile-time constant (as bincode requires) yet tracks the input.
+/// length: the smallest power of four at or above [`CLAIM_RATIO`] times the length. The limit
+/// is a compile-time constant, as bincode requires, yet tracks the input, so a length prefix
+/// that claims more memory than the input could honestly describe fails before allocating.
 fn decode_payload<T: WireType>(payload: &[u8]) -> Result<(T, usize), DecodeError> {
+    let claim = payload.len().saturating_mul(CLAIM_RATIO);
     macro_rules! bucket {
         ($($bits:literal),*) => {
             $(
-                if payload.len() <= 1usize << $bits {
+                if claim <= 1usize << $bits {
                     return bincode::serde::decode_from_slice::<T, _>(
                         payload,
                         config().with_limit::<{ 1usize << $bits }>(),
@@ -332,7 +340,8 @@ fn decode_payload<T: WireType>(payload: &[u8]) -> Result<(T, usize), DecodeError
             )*
         };
     }
-    bucket!(8, 12, 16, 20, 24, 28);
-    bincode::serde::decode_from_slice::<T, _>(payload, config().with_limit::<MAX_LIMIT>())
-        .map_err(|e| invalid::<T>(e.to_string()))
+    bucket!(10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    #[cfg(target_pointer_width = "64")]
+    bucket!(32, 34);
+    Err(DecodeError::TooLarge { len: payload.len(), limit: MAX_LIMIT })
 }

@@ -383,17 +383,17 @@ impl<M: Model> World<M> {
         let mut order: Vec<usize> = (0..replicas.len()).collect();
         rng.shuffle(&mut order);
         for pair in order.windows(2) {
-            if let [from, to] = *pair {
-                if let Some(incoming) = replicas.get(from).cloned() {
-                    receive::<M>(&mut replicas, &mut contexts, to, &incoming);
-                }
+            if let [from, to] = *pair
+                && let Some(incoming) = replicas.get(from).cloned()
+            {
+                receive::<M>(&mut replicas, &mut contexts, to, &incoming);
             }
         }
-        if let Some(&last) = order.last() {
-            if let Some(full) = replicas.get(last).cloned() {
-                for &to in &order {
-                    receive::<M>(&mut replicas, &mut contexts, to, &full);
-                }
+        if let Some(&last) = order.last()
+            && let Some(full) = replicas.get(last).cloned()
+        {
+            for &to in &order {
+                receive::<M>(&mut replicas, &mut contexts, to, &full);
             }
         }
         for (replica, got) in replicas.iter().enumerate() {

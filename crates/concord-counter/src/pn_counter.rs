@@ -1,0 +1,226 @@
+use core::cmp::Ordering;
+
+use concord_core::{Actor, ActorMap, Merge, ReplicaId};
+
+use crate::Overflow;
+
+/// Which of an actor's two totals an operation grows.
+#[derive(Clone, Copy)]
+enum Side {
+    Increments,
+    Decrements,
+}
+
+/// A counter that goes up and down: per actor, a `u64` total of increments and one of
+/// decrements, read as the exact difference of their sums.
+///
+/// Both totals of an actor live in one entry of one [`ActorMap`] (sorted parallel arrays of
+/// actors and `[increments, decrements]` pairs, no all-zero entries), so
+/// [`merge`](Merge::merge) is a single linear pass taking the per-actor maximum of each total,
+/// not two map merges.
+///
+/// [`PartialOrd`] is the lattice order: `a <= b` when every actor's increments and decrements
+/// in `a` are at most those in `b`. It is not the order of [`value`](Self::value): a counter
+/// that saw more decrements is *larger* in the lattice and smaller in value.
+///
+/// # Examples
+///
+/// ```
+/// use concord_counter::{Merge, PnCounter};
+///
+/// let mut cart = PnCounter::<u64>::new();
+/// let mut other = PnCounter::<u64>::new();
+/// let added = cart.increment(1, 5)?;
+/// let removed = other.decrement(2, 2)?;
+/// cart.merge(&removed);
+/// other.merge(&added);
+/// other.merge(&added); // deltas are safe to resend
+/// assert_eq!((cart.value(), other.value()), (3, 3));
+/// assert_eq!(cart.get(&2), (0, 2));
+/// # Ok::<(), concord_counter::Overflow>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(transparent, bound(serialize = "A: Actor", deserialize = "A: Actor"))
+)]
+pub struct PnCounter<A = ReplicaId> {
+    counts: ActorMap<A, [u64; 2]>,
+}
+
+impl<A> Default for PnCounter<A> {
+    fn default() -> Self {
+        Self {
+            counts: ActorMap::default(),
+        }
+    }
+}
+
+impl<A: core::fmt::Debug> core::fmt::Debug for PnCounter<A> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_tuple("PnCounter").field(&self.counts).finish()
+    }
+}
+
+impl<A: Actor> PnCounter<A> {
+    /// A counter at zero.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            counts: ActorMap::new(),
+        }
+    }
+
+    /// Adds `n` to `actor`'s increments and returns the delta: a counter holding only `actor`'s
+    /// new entry (its increments and decrements), safe to merge into any replica any number of
+    /// times.
+    ///
+    /// Incrementing by zero changes nothing and returns an empty delta.
+    ///
+    /// # Errors
+    ///
+    /// [`Overflow`] when `actor`'s increments would pass `u64::MAX`; the counter is left
+    /// unchanged.
+    pub fn increment(&mut self, actor: A, n: u64) -> Result<Self, Overflow> {
+        self.add(actor, Side::Increments, n)
+    }
+
+    /// Adds `n` to `actor`'s decrements and returns the delta, as [`increment`](Self::increment)
+    /// does.
+    ///
+    /// Decrementing by zero changes nothing and returns an empty delta.
+    ///
+    /// # Errors
+    ///
+    /// [`Overflow`] when `actor`'s decrements would pass `u64::MAX`; the counter is left
+    /// unchanged.
+    pub fn decrement(&mut self, actor: A, n: u64) -> Result<Self, Overflow> {
+        self.add(actor, Side::Decrements, n)
+    }
+
+    fn add(&mut self, actor: A, side: Side, n: u64) -> Result<Self, Overflow> {
+        if n == 0 {
+            return Ok(Self::new());
+        }
+        let grow = |count: u64| count.checked_add(n).ok_or(Overflow::new(count, n));
+        let [inc, dec] = self.counts.get(&actor);
+        let entry = match side {
+            Side::Increments => [grow(inc)?, dec],
+            Side::Decrements => [inc, grow(dec)?],
+        };
+        self.counts.set(actor, entry);
+        let mut delta = ActorMap::new();
+        delta.set(actor, entry);
+        Ok(Self { counts: delta })
+    }
+
+    /// The exact value: the sum of all increments minus the sum of all decrements.
+    ///
+    /// Each actor contributes a difference of two `u64`s; an `i128` holds the sum of those for
+    /// any number of actors a machine can store, so the value is exact (the sum saturates
+    /// rather than wraps beyond that, which no real counter reaches).
+    #[must_use]
+    pub fn value(&self) -> i128 {
+        self.counts.values().iter().fold(0i128, |sum, &[inc, dec]| {
+            sum.saturating_add(i128::from(inc) - i128::from(dec))
+        })
+    }
+
+    /// `actor`'s totals as `(increments, decrements)`; `(0, 0)` for an actor never seen.
+    #[must_use]
+    pub fn get(&self, actor: &A) -> (u64, u64) {
+        let [inc, dec] = self.counts.get(actor);
+        (inc, dec)
+    }
+
+    /// The sum of every actor's increments.
+    #[must_use]
+    pub fn increments(&self) -> u128 {
+        self.counts
+            .values()
+            .iter()
+            .map(|&[inc, _]| u128::from(inc))
+            .sum()
+    }
+
+    /// The sum of every actor's decrements.
+    #[must_use]
+    pub fn decrements(&self) -> u128 {
+        self.counts
+            .values()
+            .iter()
+            .map(|&[_, dec]| u128::from(dec))
+            .sum()
+    }
+
+    /// The actors that counted anything, with their `(increments, decrements)`, in actor order.
+    #[must_use]
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&A, (u64, u64))> + '_ {
+        self.counts.iter().map(|(a, &[inc, dec])| (a, (inc, dec)))
+    }
+
+    /// Number of actors that counted anything.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.counts.len()
+    }
+
+    /// Whether no actor has counted anything. (A counter can read zero without being empty.)
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_empty()
+    }
+
+    /// The per-actor `[increments, decrements]`.
+    #[must_use]
+    pub fn as_actor_map(&self) -> &ActorMap<A, [u64; 2]> {
+        &self.counts
+    }
+}
+
+impl<A: Actor> From<ActorMap<A, [u64; 2]>> for PnCounter<A> {
+    /// The counter whose per-actor `[increments, decrements]` are the map's values.
+    fn from(counts: ActorMap<A, [u64; 2]>) -> Self {
+        Self { counts }
+    }
+}
+
+impl<A: Actor> Merge for PnCounter<A> {
+    /// The per-actor maximum of increments and of decrements, in one pass.
+    fn merge(&mut self, other: &Self) {
+        self.counts.merge(&other.counts);
+    }
+}
+
+impl<A: Actor> PartialOrd for PnCounter<A> {
+    /// The pointwise order of every actor's increments and decrements.
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        self.counts.compare(&other.counts)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<A: Actor> concord_core::codec::WireType for PnCounter<A> {
+    const TAG: u16 = concord_core::codec::tag::PN_COUNTER;
+    const VERSION: u16 = 1;
+    const NAME: &'static str = "PnCounter";
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a, A: Actor + arbitrary::Arbitrary<'a>> arbitrary::Arbitrary<'a> for PnCounter<A> {
+    /// A valid counter built from arbitrary `(actor, increments, decrements)` triples (later
+    /// triples of the same actor win; all-zero entries are dropped).
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let mut counts = ActorMap::new();
+        for triple in u.arbitrary_iter::<(A, u64, u64)>()? {
+            match triple {
+                Ok((actor, inc, dec)) => counts.set(actor, [inc, dec]),
+                // Running out of input ends the counter rather than discarding it.
+                Err(arbitrary::Error::NotEnoughData) => break,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(Self { counts })
+    }
+}

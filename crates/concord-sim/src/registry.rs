@@ -1,0 +1,45 @@
+use concord_core::codec::WireType;
+use concord_core::laws::Model;
+
+use crate::engine::simulate;
+use crate::report::Report;
+use crate::scenario::{Mode, Scenario};
+
+/// One simulated type: a name for the command line, a title for the table, and its runner.
+///
+/// Every type of the family is listed once in [`TYPES`], as [`SimType::of`] over its law-kit
+/// model: the model already says how to perform operations and what the oracle expects, so
+/// adding a type to the simulator is one line.
+#[derive(Clone, Copy, Debug)]
+pub struct SimType {
+    /// Name on the command line (`--type`).
+    pub name: &'static str,
+    /// Title of the type's table.
+    pub title: &'static str,
+    /// Runs a scenario in a mode, reporting progress in operations done.
+    pub run: fn(&Scenario, Mode, &mut dyn FnMut(u64)) -> Report,
+}
+
+impl SimType {
+    /// The entry for the type modelled by `M`.
+    #[must_use]
+    pub const fn of<M: Model>(name: &'static str, title: &'static str) -> Self
+    where
+        M::State: WireType,
+    {
+        SimType { name, title, run: simulate::<M> }
+    }
+}
+
+/// Every simulated type, in the order the command line runs them.
+pub const TYPES: &[SimType] = &[
+    SimType::of::<concord_counter::laws::GCounterModel>("g-counter", "GCounter"),
+    SimType::of::<concord_counter::laws::PnCounterModel>("pn-counter", "PnCounter"),
+    SimType::of::<concord_clock::laws::VectorClockModel>("vector-clock", "VectorClock"),
+];
+
+/// The entry called `name`.
+#[must_use]
+pub fn find(name: &str) -> Option<&'static SimType> {
+    TYPES.iter().find(|t| t.name == name)
+}
