@@ -1,6 +1,6 @@
 use core::fmt;
 
-use concord_core::{Actor, Merge};
+use concord_core::{Actor, Merge, ReplicaId};
 
 /// Why a clock refused to move.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,7 +29,7 @@ impl core::error::Error for ClockError {}
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-pub struct LamportTimestamp<A> {
+pub struct LamportTimestamp<A = ReplicaId> {
     /// Logical time. Field order matters: the derived order compares `time` first.
     pub time: u64,
     /// The replica that made the event; breaks ties.
@@ -77,7 +77,7 @@ impl<A: Actor> concord_core::codec::WireType for LamportTimestamp<A> {
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct LamportClock<A> {
+pub struct LamportClock<A = ReplicaId> {
     actor: A,
     time: u64,
 }
@@ -134,14 +134,6 @@ impl<A: Actor> LamportClock<A> {
             .checked_add(1)
             .ok_or(ClockError::Overflow)?;
         Ok(())
-    }
-}
-
-impl<A: Actor> Merge for LamportClock<A> {
-    /// Joins the times (their maximum). The actor is this replica's identity and is kept:
-    /// merging another replica's clock never makes this one speak for it.
-    fn merge(&mut self, other: &Self) {
-        self.time = self.time.max(other.time);
     }
 }
 

@@ -239,17 +239,15 @@ impl<A: Actor, V: Counts> ActorMap<A, V> {
     }
 
     /// Number of distinct actors in the union of both maps.
+    ///
+    /// Branch-free per step: each comparison advances one or both cursors by a flag, so actor
+    /// lists that interleave at random cost no mispredicted branches.
     fn union_len(&self, other: &Self) -> usize {
         let (mut i, mut j, mut n) = (0, 0, 0);
         while let (Some(a), Some(b)) = (self.actors.get(i), other.actors.get(j)) {
-            match a.cmp(b) {
-                Ordering::Less => i += 1,
-                Ordering::Greater => j += 1,
-                Ordering::Equal => {
-                    i += 1;
-                    j += 1;
-                }
-            }
+            let order = a.cmp(b);
+            i += usize::from(order.is_le());
+            j += usize::from(order.is_ge());
             n += 1;
         }
         n + (self.actors.len() - i) + (other.actors.len() - j)
@@ -290,41 +288,31 @@ impl<A: Actor, V: Counts> crate::Merge for ActorMap<A, V> {
         let mut actors = Vec::with_capacity(union);
         let mut values = Vec::with_capacity(union);
         let (mut i, mut j) = (0, 0);
-        loop {
-            match (self.actors.get(i), other.actors.get(j)) {
-                (Some(a), Some(b)) => match a.cmp(b) {
-                    Ordering::Less => {
-                        actors.push(*a);
-                        values.push(self.values.get(i).copied().unwrap_or_default());
-                        i += 1;
-                    }
-                    Ordering::Greater => {
-                        actors.push(*b);
-                        values.push(other.values.get(j).copied().unwrap_or_default());
-                        j += 1;
-                    }
-                    Ordering::Equal => {
-                        let x = self.values.get(i).copied().unwrap_or_default();
-                        let y = other.values.get(j).copied().unwrap_or_default();
-                        actors.push(*a);
-                        values.push(x.join(y));
-                        i += 1;
-                        j += 1;
-                    }
-                },
-                (Some(_), None) => {
-                    actors.extend_from_slice(self.actors.get(i..).unwrap_or_default());
-                    values.extend_from_slice(self.values.get(i..).unwrap_or_default());
-                    break;
-                }
-                (None, Some(_)) => {
-                    actors.extend_from_slice(other.actors.get(j..).unwrap_or_default());
-                    values.extend_from_slice(other.values.get(j..).unwrap_or_default());
-                    break;
-                }
-                (None, None) => break,
-            }
+        // One step per actor of the union, without data-dependent branches: the smaller actor
+        // (or the shared one) and its value are selected, not branched to, so actor lists that
+        // interleave at random cost no mispredictions.
+        while let (Some(a), Some(b)) = (self.actors.get(i), other.actors.get(j)) {
+            let order = a.cmp(b);
+            let (take_a, take_b) = (order.is_le(), order.is_ge());
+            let x = self.values.get(i).copied().unwrap_or_default();
+            let y = other.values.get(j).copied().unwrap_or_default();
+            let joined = x.join(y);
+            let value = if !take_b {
+                x
+            } else if !take_a {
+                y
+            } else {
+                joined
+            };
+            actors.push(*if take_a { a } else { b });
+            values.push(value);
+            i += usize::from(take_a);
+            j += usize::from(take_b);
         }
+        actors.extend_from_slice(self.actors.get(i..).unwrap_or_default());
+        values.extend_from_slice(self.values.get(i..).unwrap_or_default());
+        actors.extend_from_slice(other.actors.get(j..).unwrap_or_default());
+        values.extend_from_slice(other.values.get(j..).unwrap_or_default());
         self.actors = actors;
         self.values = values;
     }

@@ -343,5 +343,8 @@ fn decode_payload<T: WireType>(payload: &[u8]) -> Result<(T, usize), DecodeError
     bucket!(10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     #[cfg(target_pointer_width = "64")]
     bucket!(32, 34);
-    Err(DecodeError::TooLarge { len: payload.len(), limit: MAX_LIMIT })
+    Err(DecodeError::TooLarge {
+        len: payload.len(),
+        limit: MAX_LIMIT,
+    })
 }

@@ -56,7 +56,9 @@ pub use checks::{
     Law, LawViolation, associative, commutative, delta_inflation, idempotent, least_upper_bound,
     upper_bound,
 };
-pub use runner::{Config, DEFAULT_CASES, DEFAULT_SEED};
+pub use runner::{
+    Config, DEFAULT_CASES, DEFAULT_SEED, check_bytes, check_script, check_script_lattice,
+};
 pub use world::{Model, Script, Step, World};
 
 pub use quickcheck::{Arbitrary, Gen};

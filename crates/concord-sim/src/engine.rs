@@ -25,7 +25,11 @@ enum Payload {
     Full { state: Vec<u8>, seen: Vec<u8> },
     /// The join of the sender's deltas with sequence numbers up to `upto` that the receiver had
     /// not acknowledged, and the writes they contain.
-    Delta { upto: u64, state: Vec<u8>, writes: Vec<u8> },
+    Delta {
+        upto: u64,
+        state: Vec<u8>,
+        writes: Vec<u8>,
+    },
     /// The receiver has every delta of the sender up to `upto`.
     Ack { upto: u64 },
 }
@@ -139,10 +143,19 @@ fn build_script<M: Model>(sc: &Scenario) -> Script<M::Op> {
     let ticks = (0..sc.ops)
         .map(|_| {
             let writer = rng.random_range(0..sc.clients);
-            let writer_moves = rng.random_bool(MOVE_PROBABILITY).then(|| rng.random_range(0..n));
+            let writer_moves = rng
+                .random_bool(MOVE_PROBABILITY)
+                .then(|| rng.random_range(0..n));
             let reader = rng.random_range(0..sc.clients);
-            let reader_moves = rng.random_bool(MOVE_PROBABILITY).then(|| rng.random_range(0..n));
-            TickPlan { writer, reader, writer_moves, reader_moves }
+            let reader_moves = rng
+                .random_bool(MOVE_PROBABILITY)
+                .then(|| rng.random_range(0..n));
+            TickPlan {
+                writer,
+                reader,
+                writer_moves,
+                reader_moves,
+            }
         })
         .collect();
     let span = sc.ops.max(1) as u64;
@@ -296,12 +309,18 @@ where
         if up <= 1 {
             return;
         }
-        let Some(replica) = self.replicas.get_mut(i) else { return };
-        let Some(live) = replica.live.take() else { return };
+        let Some(replica) = self.replicas.get_mut(i) else {
+            return;
+        };
+        let Some(live) = replica.live.take() else {
+            return;
+        };
         match (codec::encode(&live.state), codec::encode(&live.seen)) {
             (Ok(state), Ok(seen)) => replica.disk = (state, seen),
             (Err(e), _) | (_, Err(e)) => {
-                self.report.failures.push(format!("replica {i} could not persist: {e}"));
+                self.report
+                    .failures
+                    .push(format!("replica {i} could not persist: {e}"));
                 replica.live = Some(live);
                 return;
             }
@@ -310,7 +329,9 @@ where
     }
 
     fn restart(&mut self, i: usize) {
-        let Some(replica) = self.replicas.get_mut(i) else { return };
+        let Some(replica) = self.replicas.get_mut(i) else {
+            return;
+        };
         if replica.live.is_some() {
             return;
         }
@@ -320,14 +341,22 @@ where
             (Ok(state), Ok(seen)) => {
                 let mut context = M::replica(i);
                 M::observe(&mut context, &state);
-                replica.live = Some(Live { state, context, seen });
+                replica.live = Some(Live {
+                    state,
+                    context,
+                    seen,
+                });
                 self.report.restarts += 1;
             }
             (Err(e), _) => {
-                self.report.failures.push(format!("replica {i} could not restart: {e}"));
+                self.report
+                    .failures
+                    .push(format!("replica {i} could not restart: {e}"));
             }
             (_, Err(e)) => {
-                self.report.failures.push(format!("replica {i} could not restart: {e}"));
+                self.report
+                    .failures
+                    .push(format!("replica {i} could not restart: {e}"));
             }
         }
     }
@@ -365,8 +394,7 @@ where
         let Some(live) = self.replicas.get_mut(at).and_then(|r| r.live.as_mut()) else {
             return;
         };
-        let Some(delta) = M::apply(&mut live.context, &mut live.state, op, &mut self.oracle)
-        else {
+        let Some(delta) = M::apply(&mut live.context, &mut live.state, op, &mut self.oracle) else {
             self.report.refused += 1;
             return;
         };
@@ -389,7 +417,9 @@ where
     fn client_read(&mut self, plan: &TickPlan) {
         let n = self.replicas.len();
         let home = self.home_of(plan.reader, plan.reader_moves);
-        let Some(client) = self.clients.get(plan.reader) else { return };
+        let Some(client) = self.clients.get(plan.reader) else {
+            return;
+        };
         // The client asks its own replica first, then the others in order.
         let serving = (0..n).map(|k| (home + k) % n).find(|&j| {
             let Some(live) = self.replicas.get(j).and_then(|r| r.live.as_ref()) else {
@@ -406,8 +436,12 @@ where
             self.report.reads_waited += 1;
             return;
         };
-        let Some(live) = self.replicas.get(at).and_then(|r| r.live.as_ref()) else { return };
-        let Some(client) = self.clients.get_mut(plan.reader) else { return };
+        let Some(live) = self.replicas.get(at).and_then(|r| r.live.as_ref()) else {
+            return;
+        };
+        let Some(client) = self.clients.get_mut(plan.reader) else {
+            return;
+        };
         // The checker: independent of the token, compares write sets.
         let seen_all = |set: &DotContext<u64>| set.is_empty() || *set <= live.seen;
         if !seen_all(&client.own) {
@@ -495,10 +529,13 @@ where
             batch.merge(&o.delta);
             (upto, last) = (o.seq, o.write);
         }
-        let writes: DotContext<u64> =
-            VectorClock::from_iter([(last.actor, last.counter)]).into();
+        let writes: DotContext<u64> = VectorClock::from_iter([(last.actor, last.counter)]).into();
         match (codec::encode(&batch), codec::encode(&writes)) {
-            (Ok(state), Ok(writes)) => Some(Payload::Delta { upto, state, writes }),
+            (Ok(state), Ok(writes)) => Some(Payload::Delta {
+                upto,
+                state,
+                writes,
+            }),
             (Err(e), _) | (_, Err(e)) => {
                 self.report.failures.push(e.to_string());
                 None
@@ -507,8 +544,14 @@ where
     }
 
     fn deliver_due(&mut self) {
-        while self.net.peek().is_some_and(|Reverse(m)| m.deliver_at <= self.now) {
-            let Some(Reverse(msg)) = self.net.pop() else { break };
+        while self
+            .net
+            .peek()
+            .is_some_and(|Reverse(m)| m.deliver_at <= self.now)
+        {
+            let Some(Reverse(msg)) = self.net.pop() else {
+                break;
+            };
             if !self.up(msg.to) {
                 self.report.lost_down += 1;
                 continue;
@@ -528,13 +571,19 @@ where
             Payload::Full { state, seen } => {
                 self.absorb(to, &state, &seen);
             }
-            Payload::Delta { upto, state, writes } => {
+            Payload::Delta {
+                upto,
+                state,
+                writes,
+            } => {
                 if self.absorb(to, &state, &writes) {
                     self.send(to, from, Payload::Ack { upto });
                 }
             }
             Payload::Ack { upto } => {
-                let Some(replica) = self.replicas.get_mut(to) else { return };
+                let Some(replica) = self.replicas.get_mut(to) else {
+                    return;
+                };
                 if let Some(a) = replica.acked.get_mut(from) {
                     *a = (*a).max(upto);
                 }
@@ -556,14 +605,18 @@ where
         let incoming = match codec::decode::<M::State>(state) {
             Ok(s) => s,
             Err(e) => {
-                self.report.failures.push(format!("replica {to} refused a state: {e}"));
+                self.report
+                    .failures
+                    .push(format!("replica {to} refused a state: {e}"));
                 return false;
             }
         };
         let writes = match codec::decode::<DotContext<u64>>(seen) {
             Ok(s) => s,
             Err(e) => {
-                self.report.failures.push(format!("replica {to} refused a write set: {e}"));
+                self.report
+                    .failures
+                    .push(format!("replica {to} refused a write set: {e}"));
                 return false;
             }
         };
@@ -577,8 +630,13 @@ where
     }
 
     fn all_equal(&self) -> bool {
-        let mut states = self.replicas.iter().filter_map(|r| r.live.as_ref().map(|l| &l.state));
-        let Some(first) = states.next() else { return true };
+        let mut states = self
+            .replicas
+            .iter()
+            .filter_map(|r| r.live.as_ref().map(|l| &l.state));
+        let Some(first) = states.next() else {
+            return true;
+        };
         states.all(|s| s == first)
     }
 
@@ -599,10 +657,15 @@ where
     }
 
     fn final_exchange(&mut self) {
-        let states: Vec<M::State> =
-            self.replicas.iter().filter_map(|r| r.live.as_ref().map(|l| l.state.clone())).collect();
+        let states: Vec<M::State> = self
+            .replicas
+            .iter()
+            .filter_map(|r| r.live.as_ref().map(|l| l.state.clone()))
+            .collect();
         if states.len() != self.replicas.len() {
-            self.report.failures.push("a replica is still down after the heal".to_owned());
+            self.report
+                .failures
+                .push("a replica is still down after the heal".to_owned());
         }
         let mut join = M::initial();
         for s in &states {
@@ -612,7 +675,9 @@ where
         let mut order: Vec<usize> = (0..states.len()).collect();
         let mut finals = Vec::with_capacity(states.len());
         for replica in &mut self.replicas {
-            let Some(live) = replica.live.as_mut() else { continue };
+            let Some(live) = replica.live.as_mut() else {
+                continue;
+            };
             for i in (1..order.len()).rev() {
                 let j = self.rng.random_range(0..=i);
                 order.swap(i, j);
@@ -637,9 +702,9 @@ where
         let got = M::value(&join);
         self.report.matches_oracle = expected == got;
         if !self.report.matches_oracle {
-            self.report
-                .failures
-                .push(format!("value {got:?} differs from the oracle's {expected:?}"));
+            self.report.failures.push(format!(
+                "value {got:?} differs from the oracle's {expected:?}"
+            ));
         }
         match codec::encode(&join) {
             Ok(bytes) => {

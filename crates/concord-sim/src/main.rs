@@ -33,7 +33,10 @@ fn type_name(s: &str) -> Result<String, String> {
         Ok(s.to_owned())
     } else {
         let names: Vec<&str> = TYPES.iter().map(|t| t.name).collect();
-        Err(format!("unknown type `{s}`; expected all or one of: {}", names.join(", ")))
+        Err(format!(
+            "unknown type `{s}`; expected all or one of: {}",
+            names.join(", ")
+        ))
     }
 }
 
@@ -109,7 +112,10 @@ fn main() -> ExitCode {
         ModeArg::Full => &[Mode::Full],
         ModeArg::Delta => &[Mode::Delta],
     };
-    let types: Vec<_> = TYPES.iter().filter(|t| args.kind == "all" || t.name == args.kind).collect();
+    let types: Vec<_> = TYPES
+        .iter()
+        .filter(|t| args.kind == "all" || t.name == args.kind)
+        .collect();
     let show_progress = !args.json && std::io::stderr().is_terminal() && scenario.ops >= 20_000;
     let started = Instant::now();
     let mut all: Vec<Report> = Vec::new();
@@ -161,5 +167,9 @@ fn main() -> ExitCode {
             println!("sessions off: {v} session violations observed");
         }
     }
-    if passed { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

@@ -27,7 +27,11 @@ impl SimType {
     where
         M::State: WireType,
     {
-        SimType { name, title, run: simulate::<M> }
+        SimType {
+            name,
+            title,
+            run: simulate::<M>,
+        }
     }
 }
 
@@ -35,6 +39,16 @@ impl SimType {
 pub const TYPES: &[SimType] = &[
     SimType::of::<concord_counter::laws::GCounterModel>("g-counter", "GCounter"),
     SimType::of::<concord_counter::laws::PnCounterModel>("pn-counter", "PnCounter"),
+    SimType::of::<concord_register::laws::LwwHybridModel>(
+        "lww-register",
+        "LwwRegister (hybrid logical clock stamps)",
+    ),
+    SimType::of::<concord_register::laws::MvModel>("mv-register", "MvRegister"),
+    SimType::of::<concord_set::laws::AddWinsModel>("lww-set", "LwwElementSet (add-wins)"),
+    SimType::of::<concord_set::laws::RemoveWinsModel>(
+        "lww-set-remove-wins",
+        "LwwElementSet (remove-wins)",
+    ),
     SimType::of::<concord_clock::laws::VectorClockModel>("vector-clock", "VectorClock"),
 ];
 

@@ -122,7 +122,11 @@ impl Report {
     /// `CONVERGED` or `DIVERGED`.
     #[must_use]
     pub fn outcome(&self) -> &'static str {
-        if self.converged_ok() { "CONVERGED" } else { "DIVERGED" }
+        if self.converged_ok() {
+            "CONVERGED"
+        } else {
+            "DIVERGED"
+        }
     }
 }
 
@@ -131,26 +135,51 @@ impl Report {
 pub fn table(title: &str, reports: &[Report]) -> String {
     let mut out = String::new();
     let per_op = |r: &Report| {
-        if r.operations == 0 { 0.0 } else { r.bytes as f64 / r.operations as f64 }
+        if r.operations == 0 {
+            0.0
+        } else {
+            r.bytes as f64 / r.operations as f64
+        }
     };
     type Cell = Box<dyn Fn(&Report) -> String>;
     let rows: Vec<(&str, Cell)> = vec![
-        ("operations (applied)", Box::new(|r| format!("{} ({})", r.operations, r.applied))),
+        (
+            "operations (applied)",
+            Box::new(|r| format!("{} ({})", r.operations, r.applied)),
+        ),
         ("messages sent", Box::new(|r| r.messages.to_string())),
-        ("  dropped / cut / dup", Box::new(|r| format!("{}/{}/{}", r.dropped, r.cut, r.duplicated))),
+        (
+            "  dropped / cut / dup",
+            Box::new(|r| format!("{}/{}/{}", r.dropped, r.cut, r.duplicated)),
+        ),
         ("bytes shipped", Box::new(|r| r.bytes.to_string())),
-        ("bytes per operation", Box::new(move |r| format!("{:.1}", per_op(r)))),
-        ("crashes / restarts", Box::new(|r| format!("{}/{}", r.crashes, r.restarts))),
+        (
+            "bytes per operation",
+            Box::new(move |r| format!("{:.1}", per_op(r))),
+        ),
+        (
+            "crashes / restarts",
+            Box::new(|r| format!("{}/{}", r.crashes, r.restarts)),
+        ),
         (
             "rounds to converge after heal",
-            Box::new(|r| r.rounds_to_converge.map_or_else(|| "-".to_owned(), |n| n.to_string())),
+            Box::new(|r| {
+                r.rounds_to_converge
+                    .map_or_else(|| "-".to_owned(), |n| n.to_string())
+            }),
         ),
-        ("reads (waited)", Box::new(|r| format!("{} ({})", r.reads, r.reads_waited))),
+        (
+            "reads (waited)",
+            Box::new(|r| format!("{} ({})", r.reads, r.reads_waited)),
+        ),
         (
             "session violations ryw/mr",
             Box::new(|r| format!("{}/{}", r.ryw_violations, r.monotonic_violations)),
         ),
-        ("final state bytes", Box::new(|r| r.final_state_bytes.to_string())),
+        (
+            "final state bytes",
+            Box::new(|r| r.final_state_bytes.to_string()),
+        ),
         ("result", Box::new(|r| r.outcome().to_owned())),
     ];
     let _ = writeln!(out, "{title}");

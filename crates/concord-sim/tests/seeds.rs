@@ -1,6 +1,9 @@
 //! The simulator as a convergence test: hundreds of seeds per type with drops, duplicates,
 //! partitions and restarts, in both sync modes, and the checks that must be able to fail.
-#![allow(clippy::indexing_slicing, reason = "test helpers: a panic is a test failure")]
+#![allow(
+    clippy::indexing_slicing,
+    reason = "test helpers: a panic is a test failure"
+)]
 
 use concord_core::Merge;
 use concord_core::codec::{WireType, tag};
@@ -39,29 +42,58 @@ fn every_type_converges_on_500_seeds_in_both_modes() {
             for mode in Mode::BOTH {
                 let r = (t.run)(&sc, mode, &mut |_| {});
                 assert!(r.passed(), "{} {mode} seed {seed} failed: {r:#?}", t.name);
-                assert!(r.rounds_to_converge.is_some(), "{} {mode} seed {seed}: no gossip convergence", t.name);
+                assert!(
+                    r.rounds_to_converge.is_some(),
+                    "{} {mode} seed {seed}: no gossip convergence",
+                    t.name
+                );
                 restarts += r.restarts;
                 partitions += r.partitions;
             }
         }
         // The faults really happened.
-        assert!(restarts > SEEDS_PER_TYPE, "{}: only {restarts} restarts", t.name);
-        assert!(partitions > SEEDS_PER_TYPE, "{}: only {partitions} partitions", t.name);
+        assert!(
+            restarts > SEEDS_PER_TYPE,
+            "{}: only {restarts} restarts",
+            t.name
+        );
+        assert!(
+            partitions > SEEDS_PER_TYPE,
+            "{}: only {partitions} partitions",
+            t.name
+        );
     }
 }
 
 #[test]
 fn same_seed_same_run() {
     for t in TYPES {
-        let sc = Scenario { ops: 800, seed: 42, ..Scenario::default() };
+        let sc = Scenario {
+            ops: 800,
+            seed: 42,
+            ..Scenario::default()
+        };
         for mode in Mode::BOTH {
             let a = (t.run)(&sc, mode, &mut |_| {});
             let b = (t.run)(&sc, mode, &mut |_| {});
             assert_eq!(a, b, "{} {mode} is not deterministic", t.name);
         }
-        let other = (t.run)(&Scenario { ops: 800, seed: 43, ..Scenario::default() }, Mode::Full, &mut |_| {});
+        let other = (t.run)(
+            &Scenario {
+                ops: 800,
+                seed: 43,
+                ..Scenario::default()
+            },
+            Mode::Full,
+            &mut |_| {},
+        );
         let first = (t.run)(&sc, Mode::Full, &mut |_| {});
-        assert_ne!((first.messages, first.bytes), (other.messages, other.bytes), "{}: seed ignored", t.name);
+        assert_ne!(
+            (first.messages, first.bytes),
+            (other.messages, other.bytes),
+            "{}: seed ignored",
+            t.name
+        );
     }
 }
 
@@ -69,17 +101,30 @@ fn same_seed_same_run() {
 fn session_checker_sees_violations_when_tokens_are_ignored() {
     let mut seen = 0;
     for seed in 0..20 {
-        let sc = Scenario { ops: 600, sessions: false, seed, ..Scenario::default() };
+        let sc = Scenario {
+            ops: 600,
+            sessions: false,
+            seed,
+            ..Scenario::default()
+        };
         for t in TYPES {
             let r = (t.run)(&sc, Mode::Full, &mut |_| {});
             assert!(r.converged_ok(), "{} seed {seed}: {r:#?}", t.name);
             seen += r.session_violations();
         }
     }
-    assert!(seen > 0, "with sessions off, lossy gossip must produce stale reads");
+    assert!(
+        seen > 0,
+        "with sessions off, lossy gossip must produce stale reads"
+    );
     // And with tokens honoured, the same scenarios have none (reads wait instead).
     for seed in 0..20 {
-        let sc = Scenario { ops: 600, sessions: true, seed, ..Scenario::default() };
+        let sc = Scenario {
+            ops: 600,
+            sessions: true,
+            seed,
+            ..Scenario::default()
+        };
         for t in TYPES {
             let r = (t.run)(&sc, Mode::Full, &mut |_| {});
             assert_eq!(r.session_violations(), 0, "{} seed {seed}", t.name);
@@ -153,12 +198,18 @@ fn a_broken_merge_is_reported_as_diverged() {
             }
         }
     }
-    assert!(diverged >= 30, "only {diverged} of 40 broken runs were caught");
+    assert!(
+        diverged >= 30,
+        "only {diverged} of 40 broken runs were caught"
+    );
 }
 
 #[test]
 fn an_invalid_scenario_is_a_failure_not_a_panic() {
-    let sc = Scenario { replicas: 1, ..Scenario::default() };
+    let sc = Scenario {
+        replicas: 1,
+        ..Scenario::default()
+    };
     let r = simulate::<GCounterModel>(&sc, Mode::Full, &mut |_| {});
     assert!(!r.passed());
     assert!(r.failures[0].contains("replicas"), "{:?}", r.failures);

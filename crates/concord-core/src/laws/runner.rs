@@ -306,6 +306,72 @@ where
     Ok(true)
 }
 
+/// Plays `script` and checks every law that needs only [`Merge`] and [`WireType`]: the three
+/// merge laws, delta inflation and delivery, convergence to the oracle, and the decode law.
+/// The entry point for fuzz targets over operation scripts.
+///
+/// # Errors
+///
+/// The first violation found.
+pub fn check_script<M: Model>(script: &Script<M::Op>) -> Result<(), LawViolation<M::State>>
+where
+    M::State: WireType,
+{
+    for law in [
+        Law::Idempotence,
+        Law::Commutativity,
+        Law::Associativity,
+        Law::DeltaDelivery,
+        Law::Convergence,
+    ] {
+        check_general::<M>(law, script)?;
+    }
+    check_decode::<M>(script)?;
+    Ok(())
+}
+
+/// [`check_script`] plus the order laws, for types whose `PartialOrd` is the lattice order.
+///
+/// # Errors
+///
+/// The first violation found.
+pub fn check_script_lattice<M: Model>(script: &Script<M::Op>) -> Result<(), LawViolation<M::State>>
+where
+    M::State: WireType + PartialOrd,
+{
+    check_script::<M>(script)?;
+    check_lattice::<M>(Law::UpperBound, script)?;
+    check_lattice::<M>(Law::LeastUpperBound, script)?;
+    Ok(())
+}
+
+/// Decodes `bytes` as a state of `M`; if that succeeds, checks the decoded state round-trips
+/// and obeys the merge laws together with the honest states of `script`'s world. Returns
+/// whether the bytes decoded. The entry point for fuzz targets over raw bytes.
+///
+/// # Errors
+///
+/// [`LawViolation::Decoded`] (or a violation in the honest world itself).
+pub fn check_bytes<M: Model>(
+    bytes: &[u8],
+    script: &Script<M::Op>,
+) -> Result<bool, LawViolation<M::State>>
+where
+    M::State: WireType,
+{
+    let Ok(hostile) = codec::decode::<M::State>(bytes) else {
+        return Ok(false);
+    };
+    let world = World::<M>::run(script)?;
+    let mut pool = world.pool();
+    pool.push(M::initial());
+    hostile_laws(&hostile, &pool).map_err(|violation| LawViolation::Decoded {
+        bytes: bytes.to_vec(),
+        violation: alloc::boxed::Box::new(violation),
+    })?;
+    Ok(true)
+}
+
 fn round_trip<T: WireType + Clone + PartialEq + core::fmt::Debug>(
     state: &T,
 ) -> Result<Vec<u8>, LawViolation<T>> {

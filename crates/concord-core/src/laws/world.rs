@@ -91,6 +91,7 @@ pub trait Model: 'static {
 /// One step of a [`Script`]. Indices are taken modulo the number of replicas or deltas, so
 /// every generated step is valid.
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Step<Op> {
     /// Replica `at` performs `op`.
     Local {
@@ -146,7 +147,11 @@ impl<Op: Arbitrary> Arbitrary for Step<Op> {
 
 /// One history: K replicas (2 to 8) and the steps they take, plus bytes that drive the
 /// shuffles of the final exchange and the corruption of encodings in the decode check.
+///
+/// quickcheck generates scripts for the law tests; with the `arbitrary` feature, fuzzers build
+/// them from raw bytes (every index is mapped onto a valid one when the script is played).
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Script<Op> {
     /// Number of replicas, mapped onto 2..=8.
     pub replicas: u8,

@@ -1,0 +1,20 @@
+#![doc = include_str!("../README.md")]
+#![no_std]
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod lww_register;
+mod mv_register;
+
+#[cfg(feature = "laws")]
+#[cfg_attr(docsrs, doc(cfg(feature = "laws")))]
+pub mod laws;
+
+pub use concord_clock;
+pub use concord_core::{self, Merge, ReplicaId};
+pub use lww_register::LwwRegister;
+pub use mv_register::{DotOverflow, MvRegister};

@@ -1,0 +1,21 @@
+#![doc = include_str!("../README.md")]
+#![no_std]
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod bias;
+mod lww_element_set;
+
+#[cfg(feature = "laws")]
+#[cfg_attr(docsrs, doc(cfg(feature = "laws")))]
+pub mod laws;
+
+pub use bias::{AddWins, Bias, RemoveWins};
+pub use lww_element_set::{LwwElementSet, SetStats};
+
+pub use concord_clock;
+pub use concord_core::{self, Merge, ReplicaId};

@@ -1,0 +1,698 @@
+use alloc::vec::Vec;
+use core::borrow::Borrow;
+use core::cmp::Ordering;
+use core::fmt;
+use core::marker::PhantomData;
+
+use concord_core::Merge;
+
+use crate::bias::{AddWins, Bias};
+
+/// One element with the greatest add stamp and the greatest remove stamp seen for it. Never
+/// both `None`: such an entry carries no information and is not stored.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Entry<T, S> {
+    elem: T,
+    add: Option<S>,
+    remove: Option<S>,
+}
+
+impl<T, S: Ord> Entry<T, S> {
+    fn present<B: Bias>(&self) -> bool {
+        B::present(self.add.as_ref(), self.remove.as_ref())
+    }
+}
+
+impl<T, S: Ord + Clone> Entry<T, S> {
+    /// Joins `other`'s stamps into this entry (per stamp, the maximum; `None` is least).
+    fn absorb(&mut self, other: &Self) {
+        if other.add > self.add {
+            self.add.clone_from(&other.add);
+        }
+        if other.remove > self.remove {
+            self.remove.clone_from(&other.remove);
+        }
+    }
+}
+
+/// What a set holds beyond its present elements, so users can see what
+/// [`compact`](LwwElementSet::compact) would free.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct SetStats {
+    /// Elements present (what [`len`](LwwElementSet::len) returns).
+    pub elements: usize,
+    /// Entries whose remove stamp wins: removed elements kept so that an older add arriving
+    /// later stays removed.
+    pub tombstones: usize,
+    /// Stamps that lost and no longer decide anything: the remove stamp of a present element and
+    /// the add stamp of a tombstone.
+    pub losing_stamps: usize,
+}
+
+impl SetStats {
+    /// Entries stored: present elements plus tombstones.
+    #[must_use]
+    pub const fn entries(&self) -> usize {
+        self.elements + self.tombstones
+    }
+}
+
+/// A last-writer-wins element set: per element, the greatest add stamp and the greatest remove
+/// stamp seen; the element is present when its add stamp beats its remove stamp, with ties
+/// decided by the bias `B` ([`AddWins`] by default, or [`RemoveWins`](crate::RemoveWins)).
+///
+/// This is the LWW-element-set of Shapiro, Preguiça, Baquero and Zawirski ("A comprehensive
+/// study of Convergent and Commutative Replicated Data Types", 2011): the state is a map from
+/// element to a pair of last-writer-wins registers, and merge takes the maximum of each.
+///
+/// - `T` is the element type, ordered (`Ord`) because entries are stored sorted by element.
+/// - `S` is the stamp type, totally ordered and unique per operation: a
+///   `concord_clock::LamportTimestamp`, a hybrid timestamp, or anything `Ord + Clone` whose
+///   order your replicas agree on. The set never reads a clock: callers pass the stamp of each
+///   operation, and after a merge should advance their clock past
+///   [`max_stamp`](Self::max_stamp).
+///
+/// # Storage and costs
+///
+/// Entries (element, add stamp, remove stamp) live in one vector sorted by element, so the
+/// encoding is canonical and [`merge`](Merge::merge) is one linear pass over both sides with no
+/// hashing and no tree search. When every element of the other side is already known, the merge
+/// updates stamps in place without allocating; otherwise it counts the union and builds it in
+/// one vector of exactly that size.
+///
+/// | operation | cost |
+/// | --- | --- |
+/// | [`contains`](Self::contains), [`stamps`](Self::stamps) | O(log n) binary search |
+/// | [`insert`](Self::insert), [`remove`](Self::remove) | O(log n) when the element is known or sorts last; otherwise O(n) to shift the vector |
+/// | [`insert_all`](Self::insert_all), [`remove_all`](Self::remove_all) of k elements | O(k log k + n + k) |
+/// | [`merge`](Merge::merge) | O(n + m) |
+/// | [`len`](Self::len), [`is_empty`](Self::is_empty) | O(1) (the count is kept) |
+/// | [`iter`](Self::iter), [`stats`](Self::stats), [`compact`](Self::compact), [`max_stamp`](Self::max_stamp) | O(n) |
+///
+/// For many operations at once (loading, replaying a log), use the batch methods: they sort
+/// the batch once and merge it in one pass instead of shifting the vector per element.
+///
+/// # Removed elements and compaction
+///
+/// A remove is recorded even for an element never seen, and a removed element keeps its entry
+/// (a tombstone): an add with an older stamp arriving later must find the remove and stay
+/// removed. [`compact`](Self::compact) frees tombstones once every replica has seen them; see
+/// its documentation for the precondition.
+///
+/// # Lattice order
+///
+/// `a <= b` when, for every element of `a`, `b` holds stamps at least as great: `b` has seen
+/// every operation `a` has. `merge` is the least upper bound of this order.
+///
+/// # Examples
+///
+/// ```
+/// use concord_set::concord_clock::{LamportClock, LamportTimestamp};
+/// use concord_set::{LwwElementSet, Merge};
+///
+/// let mut alice_clock = LamportClock::new(1u64);
+/// let mut bob_clock = LamportClock::new(2u64);
+/// let mut alice: LwwElementSet<&str, LamportTimestamp<u64>> = LwwElementSet::new();
+/// let mut bob = alice.clone();
+///
+/// let delta = alice.insert("tea", alice_clock.tick()?);
+/// bob.merge(&delta);
+/// if let Some(seen) = bob.max_stamp() {
+///     bob_clock.observe(seen)?; // Bob's next stamp beats everything he has seen
+/// }
+/// let delta = bob.remove("tea", bob_clock.tick()?);
+/// alice.merge(&delta);
+///
+/// assert!(!alice.contains("tea"));
+/// assert_eq!(alice, bob);
+/// # Ok::<(), concord_clock::ClockError>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(
+        try_from = "LwwElementSetWire<T, S>",
+        bound(deserialize = "T: serde::Deserialize<'de> + Ord, \
+                             S: serde::Deserialize<'de> + Ord, B: Bias")
+    )
+)]
+pub struct LwwElementSet<T, S, B = AddWins> {
+    /// Sorted by element, unique, each with at least one stamp.
+    entries: Vec<Entry<T, S>>,
+    /// How many entries are present under `B`.
+    present: usize,
+    bias: PhantomData<B>,
+}
+
+impl<T, S, B> LwwElementSet<T, S, B> {
+    /// An empty set.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            entries: Vec::new(),
+            present: 0,
+            bias: PhantomData,
+        }
+    }
+
+    /// The number of elements present.
+    #[must_use]
+    pub const fn len(&self) -> usize {
+        self.present
+    }
+
+    /// Whether no element is present (tombstones may still be stored; see
+    /// [`stats`](Self::stats)).
+    #[must_use]
+    pub const fn is_empty(&self) -> bool {
+        self.present == 0
+    }
+}
+
+impl<T, S, B> Default for LwwElementSet<T, S, B> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Ord, S: Ord, B: Bias> LwwElementSet<T, S, B> {
+    fn find<Q>(&self, elem: &Q) -> Result<usize, usize>
+    where
+        T: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        self.entries.binary_search_by(|e| e.elem.borrow().cmp(elem))
+    }
+
+    /// Whether `elem` is present: its greatest add stamp beats its greatest remove stamp
+    /// under the bias.
+    #[must_use]
+    pub fn contains<Q>(&self, elem: &Q) -> bool
+    where
+        T: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        self.find(elem)
+            .ok()
+            .and_then(|i| self.entries.get(i))
+            .is_some_and(Entry::present::<B>)
+    }
+
+    /// The greatest add stamp and remove stamp recorded for `elem`, or `None` when the set
+    /// holds no entry for it (never seen, or compacted away).
+    #[must_use]
+    pub fn stamps<Q>(&self, elem: &Q) -> Option<(Option<&S>, Option<&S>)>
+    where
+        T: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        let entry = self.entries.get(self.find(elem).ok()?)?;
+        Some((entry.add.as_ref(), entry.remove.as_ref()))
+    }
+
+    /// The elements present, in increasing order.
+    #[must_use]
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + Clone + '_ {
+        self.entries
+            .iter()
+            .filter(|e| e.present::<B>())
+            .map(|e| &e.elem)
+    }
+
+    /// The greatest stamp the set holds, add or remove. A replica that merged a state should
+    /// advance its clock past it (`LamportClock::observe`), so its next stamps beat every
+    /// operation it has seen.
+    #[must_use]
+    pub fn max_stamp(&self) -> Option<&S> {
+        self.entries
+            .iter()
+            .flat_map(|e| e.add.iter().chain(e.remove.iter()))
+            .max()
+    }
+
+    /// Counts present elements, tombstones and losing stamps.
+    #[must_use]
+    pub fn stats(&self) -> SetStats {
+        let mut stats = SetStats::default();
+        for e in &self.entries {
+            if e.present::<B>() {
+                stats.elements += 1;
+                stats.losing_stamps += usize::from(e.remove.is_some());
+            } else {
+                stats.tombstones += 1;
+                stats.losing_stamps += usize::from(e.add.is_some());
+            }
+        }
+        stats
+    }
+
+    /// Frees what no future operation can need, given a stamp `stable` that every replica has
+    /// already seen: tombstones whose remove stamp is `<= stable`, and losing stamps (the remove
+    /// stamp of a present element, the add stamp of a tombstone) that are `<= stable`. Returns
+    /// how many entries were dropped. What [`len`](Self::len), [`contains`](Self::contains) and
+    /// [`iter`](Self::iter) report does not change.
+    ///
+    /// # Precondition
+    ///
+    /// `stable` must be *causally stable*: every replica has received every operation stamped
+    /// `<= stable`, so every operation still in flight and every future operation carries a
+    /// greater stamp. With `LamportTimestamp`s, a stamp is stable once every replica's state
+    /// includes it (each replica observes what it merges, so its later stamps are greater) and
+    /// no delta or state holding an older, unseen operation is still travelling. Finding such a
+    /// stamp takes knowledge of all replicas (an acknowledgement round, or the minimum over the
+    /// replicas' clocks once all have synchronised); the set cannot check it. A duplicate of an
+    /// old message still travelling counts as in flight: a network that may redeliver old
+    /// deltas must stop doing so (or drop messages older than `stable`) before compacting.
+    ///
+    /// # What goes wrong without it
+    ///
+    /// A tombstone is what keeps an old add out. If an add stamped `<= stable` for a compacted
+    /// element is still travelling (a late delta, a replica that was partitioned away, a state
+    /// restored from an old backup), merging it finds no remove stamp and the element comes
+    /// back: a removed item reappears, and only on the replicas that compacted, so replicas
+    /// disagree on the value until the resurrected add is merged everywhere.
+    ///
+    /// # Interaction with merge
+    ///
+    /// Compaction is a local clean-up, not a lattice operation: the compacted state is smaller
+    /// in the [lattice order](Self#lattice-order), and merging a state that still holds the
+    /// freed tombstone brings that tombstone back (harmless: the element stays absent, and the
+    /// next compaction frees it again). Dropping a *losing* stamp is safe even without the
+    /// precondition, because a later stamp decides the element exactly as it would have next to
+    /// the dropped one; only dropping a tombstone relies on it. Merge stays a join on every
+    /// state, compacted or not, so the laws hold; replicas that compact at different times hold
+    /// different entries but read the same elements.
+    pub fn compact(&mut self, stable: &S) -> usize {
+        let before = self.entries.len();
+        self.entries.retain_mut(|e| {
+            let stale = |stamp: &Option<S>| stamp.as_ref().is_some_and(|s| s <= stable);
+            if e.present::<B>() {
+                if stale(&e.remove) {
+                    e.remove = None;
+                }
+                true
+            } else if stale(&e.remove) {
+                false
+            } else {
+                if stale(&e.add) {
+                    e.add = None;
+                }
+                true
+            }
+        });
+        before - self.entries.len()
+    }
+
+    /// Builds a set from entries in any order, joining duplicates and dropping empty entries.
+    fn from_unsorted(mut raw: Vec<Entry<T, S>>) -> Self {
+        raw.sort_by(|x, y| x.elem.cmp(&y.elem));
+        let mut entries: Vec<Entry<T, S>> = Vec::with_capacity(raw.len());
+        for e in raw {
+            match entries.last_mut() {
+                Some(last) if last.elem == e.elem => {
+                    if e.add > last.add {
+                        last.add = e.add;
+                    }
+                    if e.remove > last.remove {
+                        last.remove = e.remove;
+                    }
+                }
+                _ if e.add.is_none() && e.remove.is_none() => {}
+                _ => entries.push(e),
+            }
+        }
+        let present = entries.iter().filter(|e| e.present::<B>()).count();
+        Self {
+            entries,
+            present,
+            bias: PhantomData,
+        }
+    }
+}
+
+impl<T: Ord + Clone, S: Ord + Clone, B: Bias> LwwElementSet<T, S, B> {
+    fn single(elem: T, add: Option<S>, remove: Option<S>) -> Self {
+        let entry = Entry { elem, add, remove };
+        let present = usize::from(entry.present::<B>());
+        Self {
+            entries: alloc::vec![entry],
+            present,
+            bias: PhantomData,
+        }
+    }
+
+    /// Joins one entry into the set: binary search, then an in-place update or an insertion.
+    fn absorb_one(&mut self, entry: &Entry<T, S>) {
+        match self.find(&entry.elem) {
+            Ok(i) => {
+                if let Some(slot) = self.entries.get_mut(i) {
+                    let before = slot.present::<B>();
+                    slot.absorb(entry);
+                    self.present = adjust(self.present, before, slot.present::<B>());
+                }
+            }
+            Err(i) => {
+                self.present += usize::from(entry.present::<B>());
+                self.entries.insert(i, entry.clone());
+            }
+        }
+    }
+
+    /// Records an add of `elem` at `stamp` and returns the delta: a set holding just this add,
+    /// to ship to other replicas (merging it anywhere has the same effect as this call).
+    ///
+    /// The element is present afterwards unless a remove with a greater stamp (or an equal one,
+    /// under [`RemoveWins`](crate::RemoveWins)) is already known. An older add changes nothing.
+    /// Costs O(log n) when the element is known or sorts after every stored one, O(n) otherwise
+    /// (the vector shifts); see [`insert_all`](Self::insert_all) for many elements at once.
+    pub fn insert(&mut self, elem: T, stamp: S) -> Self {
+        let delta = Self::single(elem, Some(stamp), None);
+        if let Some(entry) = delta.entries.first() {
+            self.absorb_one(entry);
+        }
+        delta
+    }
+
+    /// Records a remove of `elem` at `stamp` and returns the delta. A remove of an element
+    /// never seen is recorded too, so an add with an older stamp arriving later stays removed.
+    /// Costs as [`insert`](Self::insert).
+    pub fn remove(&mut self, elem: T, stamp: S) -> Self {
+        let delta = Self::single(elem, None, Some(stamp));
+        if let Some(entry) = delta.entries.first() {
+            self.absorb_one(entry);
+        }
+        delta
+    }
+
+    /// Records many adds at once and returns their delta: the batch is sorted once and merged
+    /// in one pass, O(k log k + n + k) for k adds into n entries. An element listed twice keeps
+    /// its greatest stamp.
+    pub fn insert_all<I: IntoIterator<Item = (T, S)>>(&mut self, adds: I) -> Self {
+        let raw = adds
+            .into_iter()
+            .map(|(elem, stamp)| Entry {
+                elem,
+                add: Some(stamp),
+                remove: None,
+            })
+            .collect();
+        let delta = Self::from_unsorted(raw);
+        self.merge(&delta);
+        delta
+    }
+
+    /// Records many removes at once and returns their delta; costs as
+    /// [`insert_all`](Self::insert_all).
+    pub fn remove_all<I: IntoIterator<Item = (T, S)>>(&mut self, removes: I) -> Self {
+        let raw = removes
+            .into_iter()
+            .map(|(elem, stamp)| Entry {
+                elem,
+                add: None,
+                remove: Some(stamp),
+            })
+            .collect();
+        let delta = Self::from_unsorted(raw);
+        self.merge(&delta);
+        delta
+    }
+}
+
+/// The present count after one entry went from `before` to `after`.
+fn adjust(count: usize, before: bool, after: bool) -> usize {
+    match (before, after) {
+        (false, true) => count.saturating_add(1),
+        (true, false) => count.saturating_sub(1),
+        _ => count,
+    }
+}
+
+/// Size of the union of two sorted, unique entry slices.
+fn union_len<T: Ord, S>(a: &[Entry<T, S>], b: &[Entry<T, S>]) -> usize {
+    let (mut i, mut j, mut shared) = (0, 0, 0);
+    while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
+        match x.elem.cmp(&y.elem) {
+            Ordering::Less => i += 1,
+            Ordering::Greater => j += 1,
+            Ordering::Equal => {
+                i += 1;
+                j += 1;
+                shared += 1;
+            }
+        }
+    }
+    a.len() + b.len() - shared
+}
+
+impl<T: Ord + Clone, S: Ord + Clone, B: Bias> Merge for LwwElementSet<T, S, B> {
+    /// Per element, keeps the greatest add stamp and the greatest remove stamp of both sides:
+    /// one linear pass over both sorted vectors.
+    ///
+    /// While every element of `other` is found in `self`, stamps are updated in place and
+    /// nothing is allocated. At the first element `self` lacks, the size of the union of what
+    /// remains is counted and the result is built in one vector of exactly that size, moving
+    /// (not cloning) `self`'s entries and cloning only `other`'s new ones.
+    fn merge(&mut self, other: &Self) {
+        if other.entries.is_empty() {
+            return;
+        }
+        if self.entries.is_empty() {
+            self.entries.clone_from(&other.entries);
+            self.present = other.present;
+            return;
+        }
+        // Phase 1: in place, while `other`'s elements are all found in `self`.
+        let mut present = self.present;
+        let (mut i, mut j) = (0, 0);
+        'in_place: while let Some(y) = other.entries.get(j) {
+            while let Some(x) = self.entries.get_mut(i) {
+                match x.elem.cmp(&y.elem) {
+                    Ordering::Less => i += 1,
+                    Ordering::Equal => {
+                        let before = x.present::<B>();
+                        x.absorb(y);
+                        present = adjust(present, before, x.present::<B>());
+                        i += 1;
+                        j += 1;
+                        continue 'in_place;
+                    }
+                    Ordering::Greater => break 'in_place,
+                }
+            }
+            break;
+        }
+        let rest = other.entries.get(j..).unwrap_or_default();
+        if rest.is_empty() {
+            self.present = present;
+            return;
+        }
+        // Phase 2: `rest` holds an element `self` lacks; build the union of the tails.
+        let tail = self.entries.get(i..).unwrap_or_default();
+        let capacity = i + union_len(tail, rest);
+        let mut out = Vec::with_capacity(capacity);
+        let mut mine = core::mem::take(&mut self.entries).into_iter().peekable();
+        out.extend(mine.by_ref().take(i));
+        for y in rest {
+            loop {
+                match mine.peek().map(|x| x.elem.cmp(&y.elem)) {
+                    Some(Ordering::Less) => out.extend(mine.next()),
+                    Some(Ordering::Equal) => {
+                        if let Some(mut x) = mine.next() {
+                            let before = x.present::<B>();
+                            x.absorb(y);
+                            present = adjust(present, before, x.present::<B>());
+                            out.push(x);
+                        }
+                        break;
+                    }
+                    Some(Ordering::Greater) | None => {
+                        present += usize::from(y.present::<B>());
+                        out.push(y.clone());
+                        break;
+                    }
+                }
+            }
+        }
+        out.extend(mine);
+        self.entries = out;
+        self.present = present;
+    }
+}
+
+impl<T: Ord, S: Ord, B: Bias> PartialOrd for LwwElementSet<T, S, B> {
+    /// The lattice order: `a <= b` when `b` holds, for every element of `a`, an add stamp and a
+    /// remove stamp at least as great (a missing stamp is least). Sets that each hold something
+    /// the other lacks are incomparable (`None`).
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        // `le`: self <= other so far; `ge`: self >= other so far.
+        let (mut le, mut ge) = (true, true);
+        let (mut i, mut j) = (0, 0);
+        loop {
+            match (self.entries.get(i), other.entries.get(j)) {
+                (None, None) => break,
+                (Some(_), None) => {
+                    le = false;
+                    i += 1;
+                }
+                (None, Some(_)) => {
+                    ge = false;
+                    j += 1;
+                }
+                (Some(x), Some(y)) => match x.elem.cmp(&y.elem) {
+                    Ordering::Less => {
+                        le = false;
+                        i += 1;
+                    }
+                    Ordering::Greater => {
+                        ge = false;
+                        j += 1;
+                    }
+                    Ordering::Equal => {
+                        for ord in [x.add.cmp(&y.add), x.remove.cmp(&y.remove)] {
+                            match ord {
+                                Ordering::Less => ge = false,
+                                Ordering::Greater => le = false,
+                                Ordering::Equal => {}
+                            }
+                        }
+                        i += 1;
+                        j += 1;
+                    }
+                },
+            }
+            if !le && !ge {
+                return None;
+            }
+        }
+        Some(match (le, ge) {
+            (true, true) => Ordering::Equal,
+            (true, false) => Ordering::Less,
+            _ => Ordering::Greater,
+        })
+    }
+}
+
+impl<T: fmt::Debug, S: fmt::Debug, B: Bias> fmt::Debug for LwwElementSet<T, S, B> {
+    /// Shows the bias and every entry as `element: (add stamp, remove stamp)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Entries<'a, T, S>(&'a [Entry<T, S>]);
+        impl<T: fmt::Debug, S: fmt::Debug> fmt::Debug for Entries<'_, T, S> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_map()
+                    .entries(self.0.iter().map(|e| (&e.elem, (&e.add, &e.remove))))
+                    .finish()
+            }
+        }
+        f.debug_struct("LwwElementSet")
+            .field("bias", &B::NAME)
+            .field("len", &self.present)
+            .field("entries", &Entries(&self.entries))
+            .finish()
+    }
+}
+
+// ------------------------------------------------------------------------------------ serde
+
+/// The unchecked wire form: the bias byte, then `(element, add stamp, remove stamp)` triples.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct LwwElementSetWire<T, S> {
+    bias: u8,
+    entries: Vec<(T, Option<S>, Option<S>)>,
+}
+
+#[cfg(feature = "serde")]
+impl<T: Ord, S: Ord, B: Bias> TryFrom<LwwElementSetWire<T, S>> for LwwElementSet<T, S, B> {
+    type Error = concord_core::ValidationError;
+
+    fn try_from(wire: LwwElementSetWire<T, S>) -> Result<Self, Self::Error> {
+        use concord_core::ValidationError;
+        ValidationError::check_len(wire.entries.len())?;
+        if wire.bias != B::WIRE {
+            return Err(ValidationError::Invalid(
+                "the set was encoded with the other bias (add-wins and remove-wins sets do not mix)",
+            ));
+        }
+        for pair in wire.entries.windows(2) {
+            if let [a, b] = pair {
+                match a.0.cmp(&b.0) {
+                    Ordering::Less => {}
+                    Ordering::Equal => return Err(ValidationError::Duplicate),
+                    Ordering::Greater => return Err(ValidationError::Unsorted),
+                }
+            }
+        }
+        let mut present = 0;
+        let mut entries = Vec::with_capacity(wire.entries.len());
+        for (elem, add, remove) in wire.entries {
+            if add.is_none() && remove.is_none() {
+                return Err(ValidationError::Invalid(
+                    "an element has neither an add nor a remove stamp",
+                ));
+            }
+            let entry = Entry { elem, add, remove };
+            present += usize::from(entry.present::<B>());
+            entries.push(entry);
+        }
+        Ok(Self {
+            entries,
+            present,
+            bias: PhantomData,
+        })
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<T: serde::Serialize, S: serde::Serialize, B: Bias> serde::Serialize
+    for LwwElementSet<T, S, B>
+{
+    /// A struct of the bias byte (0 add-wins, 1 remove-wins) and the entries as
+    /// `(element, add stamp, remove stamp)` triples in increasing element order.
+    fn serialize<Z: serde::Serializer>(&self, serializer: Z) -> Result<Z::Ok, Z::Error> {
+        use serde::ser::SerializeStruct;
+        struct Entries<'a, T, S>(&'a [Entry<T, S>]);
+        impl<T: serde::Serialize, S: serde::Serialize> serde::Serialize for Entries<'_, T, S> {
+            fn serialize<Z: serde::Serializer>(&self, serializer: Z) -> Result<Z::Ok, Z::Error> {
+                serializer.collect_seq(self.0.iter().map(|e| (&e.elem, &e.add, &e.remove)))
+            }
+        }
+        let mut state = serializer.serialize_struct("LwwElementSet", 2)?;
+        state.serialize_field("bias", &B::WIRE)?;
+        state.serialize_field("entries", &Entries(&self.entries))?;
+        state.end()
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<T, S, B> concord_core::codec::WireType for LwwElementSet<T, S, B>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + Ord,
+    S: serde::Serialize + serde::de::DeserializeOwned + Ord,
+    B: Bias,
+{
+    const TAG: u16 = concord_core::codec::tag::LWW_ELEMENT_SET;
+    const VERSION: u16 = 1;
+    const NAME: &'static str = "LwwElementSet";
+}
+
+// -------------------------------------------------------------------------------- arbitrary
+
+#[cfg(feature = "arbitrary")]
+impl<'a, T, S, B> arbitrary::Arbitrary<'a> for LwwElementSet<T, S, B>
+where
+    T: arbitrary::Arbitrary<'a> + Ord,
+    S: arbitrary::Arbitrary<'a> + Ord,
+    B: Bias,
+{
+    /// A valid set: arbitrary triples, sorted, duplicates joined, empty entries dropped.
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let raw: Vec<(T, Option<S>, Option<S>)> = u.arbitrary()?;
+        Ok(Self::from_unsorted(
+            raw.into_iter()
+                .map(|(elem, add, remove)| Entry { elem, add, remove })
+                .collect(),
+        ))
+    }
+}

@@ -1,0 +1,9 @@
+//! The law kit over worlds of inserts and removes, for both biases: the join laws, the order
+//! laws (the set's `PartialOrd` is its lattice order), the delta laws, convergence with the
+//! per-element oracle, and decoding.
+#![cfg(feature = "laws")]
+
+use concord_set::laws::{AddWinsModel, RemoveWinsModel};
+
+concord_core::law_tests!(add_wins: AddWinsModel, lattice);
+concord_core::law_tests!(remove_wins: RemoveWinsModel, lattice);
