@@ -276,16 +276,8 @@ pub fn decode_with_limit<T: WireType>(bytes: &[u8], limit: usize) -> Result<T, D
             limit,
         });
     }
-    let (header, payload) = match bytes.split_first_chunk::<HEADER_LEN>() {
-        Some(split) => split,
-        None => return Err(DecodeError::Truncated { len: bytes.len() }),
-    };
-    let [m0, m1, m2, m3, t0, t1, v0, v1] = *header;
-    let magic = [m0, m1, m2, m3];
-    if magic != MAGIC {
-        return Err(DecodeError::BadMagic { found: magic });
-    }
-    let found_tag = u16::from_le_bytes([t0, t1]);
+    let (found_tag, version) = peek(bytes)?;
+    let payload = bytes.get(HEADER_LEN..).unwrap_or_default();
     if found_tag != T::TAG {
         return Err(DecodeError::WrongType {
             expected: T::NAME,
@@ -293,7 +285,6 @@ pub fn decode_with_limit<T: WireType>(bytes: &[u8], limit: usize) -> Result<T, D
             found: found_tag,
         });
     }
-    let version = u16::from_le_bytes([v0, v1]);
     if version != T::VERSION {
         return Err(DecodeError::UnsupportedVersion {
             type_name: T::NAME,
@@ -307,6 +298,33 @@ pub fn decode_with_limit<T: WireType>(bytes: &[u8], limit: usize) -> Result<T, D
         Some(count) => Err(DecodeError::TrailingBytes { count }),
         None => Err(invalid::<T>("decoder read past the end".to_string())),
     }
+}
+
+/// Reads the type tag and format version of an encoding without decoding the state, so a
+/// receiver can dispatch on the type of a message before choosing what to decode it as.
+///
+/// ```
+/// use concord_core::{codec, Dot};
+///
+/// let bytes = codec::encode(&Dot::new(1u64, 2))?;
+/// assert_eq!(codec::peek(&bytes)?, (codec::tag::DOT, 1));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// [`DecodeError::Truncated`] or [`DecodeError::BadMagic`].
+pub fn peek(bytes: &[u8]) -> Result<(u16, u16), DecodeError> {
+    let Some((header, _)) = bytes.split_first_chunk::<HEADER_LEN>() else {
+        return Err(DecodeError::Truncated { len: bytes.len() });
+    };
+    let [m0, m1, m2, m3, t0, t1, v0, v1] = *header;
+    if [m0, m1, m2, m3] != MAGIC {
+        return Err(DecodeError::BadMagic {
+            found: [m0, m1, m2, m3],
+        });
+    }
+    Ok((u16::from_le_bytes([t0, t1]), u16::from_le_bytes([v0, v1])))
 }
 
 fn invalid<T: WireType>(reason: String) -> DecodeError {

@@ -23,9 +23,26 @@ use uuid::Uuid;
 /// assert_eq!("67e55044-10b1-426f-9247-bb680e5fe0c8".parse::<ReplicaId>(), Ok(id));
 /// assert_eq!(ReplicaId::from_bytes(*id.as_bytes()), id);
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct ReplicaId(Uuid);
+
+impl Ord for ReplicaId {
+    /// The order of the UUID's bytes, computed as one 128-bit comparison (the bytes are the
+    /// big-endian form of the number, so the two orders agree). Sorted actor arrays compare
+    /// ids on every merge step; a single integer comparison keeps that step branch-free.
+    #[inline]
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
+        self.0.as_u128().cmp(&other.0.as_u128())
+    }
+}
+
+impl PartialOrd for ReplicaId {
+    #[inline]
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl ReplicaId {
     /// A fresh random (version 4) id from the operating system's generator.

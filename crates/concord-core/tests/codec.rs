@@ -271,3 +271,20 @@ fn golden_vectors() {
         assert_eq!(bytes, golden, "{name} changed: bump the format version");
     }
 }
+
+#[test]
+fn replica_id_order_is_the_byte_order() {
+    let mut rng = Bytes(77);
+    for _ in 0..10_000 {
+        let a: [u8; 16] = rng.fill(16).try_into().unwrap();
+        let mut b = a;
+        // Often share a prefix, so later bytes decide.
+        let from = (rng.next() % 16) as usize;
+        for byte in &mut b[from..] {
+            *byte = rng.next() as u8;
+        }
+        let (x, y) = (ReplicaId::from_bytes(a), ReplicaId::from_bytes(b));
+        assert_eq!(x.cmp(&y), a.cmp(&b), "{x} vs {y}");
+        assert_eq!(x == y, a == b);
+    }
+}

@@ -122,6 +122,7 @@ impl Model for LwwLamportModel {
 
 /// One operation of [`LwwHybridModel`]: move the replica's physical time, then set a value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct HybridOp {
     /// Milliseconds to move physical time: forwards when positive, backwards (a clock
     /// correction) when negative.
@@ -212,6 +213,7 @@ impl Model for LwwHybridModel {
 
 /// Which context an [`MvOp`] writes with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum ContextChoice {
     /// The context of a read made just now: the write replaces every current sibling.
     Current,
@@ -223,6 +225,7 @@ pub enum ContextChoice {
 
 /// One operation of [`MvModel`]: write `value` with the chosen context.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct MvOp {
     /// The value written.
     pub value: u8,

@@ -31,6 +31,7 @@ pub const ELEMENTS: u8 = 12;
 
 /// One local operation of the models.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum SetOp {
     /// Insert the element.
     Insert(u8),

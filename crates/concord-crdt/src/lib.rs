@@ -1,0 +1,55 @@
+#![doc = include_str!("../README.md")]
+#![no_std]
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub use concord_core::{self, Actor, Dot, Merge, ReplicaId};
+
+/// The wire codec: `encode` a state into its envelope, `decode` it back with validation.
+///
+/// A re-export of `concord_core::codec`; see docs/wire-format.md for the envelope.
+#[cfg(feature = "serde")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
+pub use concord_core::codec;
+
+/// Clocks: `LamportClock`, `VectorClock` (with `Causality`), `HybridClock` and `DotContext`.
+///
+/// The contents of the `concord-clock` crate. Stamp the writes of registers and sets with a
+/// `HybridClock` or a `LamportClock`; compare states with a `VectorClock`.
+#[cfg(feature = "clock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "clock")))]
+pub mod clock {
+    pub use concord_clock::*;
+}
+
+/// Counters: `GCounter` (grow-only) and `PnCounter` (increments and decrements).
+///
+/// The contents of the `concord-counter` crate.
+#[cfg(feature = "counter")]
+#[cfg_attr(docsrs, doc(cfg(feature = "counter")))]
+pub mod counter {
+    pub use concord_counter::*;
+}
+
+/// Registers: `LwwRegister` (last writer wins) and `MvRegister` (keeps concurrent writes).
+///
+/// The contents of the `concord-register` crate.
+#[cfg(feature = "register")]
+#[cfg_attr(docsrs, doc(cfg(feature = "register")))]
+pub mod register {
+    pub use concord_register::*;
+}
+
+/// Sets: `LwwElementSet`, with the `AddWins` and `RemoveWins` biases.
+///
+/// The contents of the `concord-set` crate.
+#[cfg(feature = "set")]
+#[cfg_attr(docsrs, doc(cfg(feature = "set")))]
+pub mod set {
+    pub use concord_set::*;
+}
+
+/// The workspace's root README, whose example runs as a doctest here so it cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct RootReadme;
