@@ -111,7 +111,7 @@ pub struct MvCase {
 const MV_HISTORY: usize = 8;
 
 /// Multi-value register pairs with `k` siblings per side, all `2k` writes concurrent, after a
-/// shared history of [`MV_HISTORY`] sequential writes. Both merges must keep all `2k` values.
+/// shared history of `MV_HISTORY` sequential writes. Both merges must keep all `2k` values.
 #[must_use]
 pub fn mv_cases(k: usize) -> Vec<MvCase> {
     let mut rng = rng(0x20 ^ ((k as u64) << 8));
