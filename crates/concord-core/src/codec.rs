@@ -261,9 +261,11 @@ pub fn decode<T: WireType>(bytes: &[u8]) -> Result<T, DecodeError> {
 
 /// Decodes a state from its envelope, refusing inputs longer than `limit` bytes.
 ///
-/// `limit` is clamped to [`MAX_LIMIT`]. Memory allocated while decoding stays proportional to
-/// the input: decoded values may claim at most about [`CLAIM_RATIO`] bytes per input byte (see
-/// [`CLAIM_RATIO`]), and sequences only grow as their elements are read.
+/// `limit` is clamped to [`MAX_LIMIT`]. Memory allocated while decoding is bounded by the
+/// input: decoded values may claim at most about [`CLAIM_RATIO`] bytes per input byte, and a
+/// sequence preallocates at most 1 MiB (serde's cautious size hint) whatever its length prefix
+/// claims, then grows only as its elements are read. The bound is therefore 1 MiB plus a
+/// small multiple of the input's length; `fuzz/` checks it with a counting allocator.
 ///
 /// # Errors
 ///
@@ -341,8 +343,9 @@ pub const CLAIM_RATIO: usize = 16;
 
 /// Decodes the state after the envelope with a bincode claim limit chosen from the input's
 /// length: the smallest power of four at or above [`CLAIM_RATIO`] times the length. The limit
-/// is a compile-time constant, as bincode requires, yet tracks the input, so a length prefix
-/// that claims more memory than the input could honestly describe fails before allocating.
+/// is a compile-time constant, as bincode requires, yet tracks the input, so a string or byte
+/// buffer whose length prefix claims more than the input could honestly describe fails before
+/// allocating.
 fn decode_payload<T: WireType>(payload: &[u8]) -> Result<(T, usize), DecodeError> {
     let claim = payload.len().saturating_mul(CLAIM_RATIO);
     macro_rules! bucket {

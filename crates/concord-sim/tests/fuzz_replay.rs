@@ -1,0 +1,285 @@
+//! Replays the fuzz corpora and every committed crash input through the fuzz targets' own
+//! checks (`fuzz/src/checks.rs`, compiled into this test), and runs the decode allocation
+//! bound on hostile bytes: random, truncated, bit-flipped, and length prefixes that claim
+//! terabytes. See `docs/fuzzing.md`.
+//!
+//! `CONCORD_WRITE_SEEDS=1 cargo test -p concord-sim --test fuzz_replay` rewrites the seed
+//! corpora under `fuzz/corpus/`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a panic is a test failure with a message"
+)]
+
+use std::alloc::System;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use cap::Cap;
+
+/// Counts every allocation of this test process; `checks::decode_counted` reads it.
+#[global_allocator]
+static ALLOCATOR: Cap<System> = Cap::new(System, usize::MAX);
+
+#[path = "../../../fuzz/src/checks.rs"]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    reason = "shared with the fuzz crate, which uses all of it and exports it"
+)]
+mod checks;
+
+use checks::{TARGETS, Target};
+
+fn fuzz_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz")
+}
+
+/// The files of `fuzz/<kind>/<target>/`, sorted; none if the folder does not exist.
+fn inputs(kind: &str, target: &str) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(fuzz_dir().join(kind).join(target)) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.is_file()
+                && !p
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn target(name: &str) -> Target {
+    *TARGETS.iter().find(|t| t.name == name).unwrap()
+}
+
+#[test]
+fn every_target_is_built_and_has_a_seed_corpus() {
+    let _only = checks::exclusive();
+    let manifest = fs::read_to_string(fuzz_dir().join("Cargo.toml")).unwrap();
+    for t in TARGETS {
+        let source = fuzz_dir()
+            .join("fuzz_targets")
+            .join(format!("{}.rs", t.name));
+        let text =
+            fs::read_to_string(&source).unwrap_or_else(|e| panic!("{}: {e}", source.display()));
+        assert!(
+            text.contains(&format!("checks::{}, data)", t.name)),
+            "{} does not run its own check",
+            source.display()
+        );
+        assert!(
+            manifest.contains(&format!("name = \"{}\"", t.name)),
+            "fuzz/Cargo.toml has no [[bin]] for {}",
+            t.name
+        );
+        assert!(
+            !inputs("corpus", t.name).is_empty(),
+            "fuzz/corpus/{} is empty; rerun with CONCORD_WRITE_SEEDS=1",
+            t.name
+        );
+    }
+    let files = fs::read_dir(fuzz_dir().join("fuzz_targets"))
+        .unwrap()
+        .count();
+    assert_eq!(
+        files,
+        TARGETS.len(),
+        "a target in fuzz_targets/ is missing from TARGETS"
+    );
+}
+
+#[test]
+fn corpora_and_regressions_replay() {
+    let _only = checks::exclusive();
+    let mut failures = Vec::new();
+    let mut replayed = 0;
+    for t in TARGETS {
+        for path in inputs("corpus", t.name)
+            .into_iter()
+            .chain(inputs("regressions", t.name))
+        {
+            let data = fs::read(&path).unwrap();
+            replayed += 1;
+            if let Err(report) = (t.check)(&data) {
+                failures.push(format!("{}: {report}", path.display()));
+            }
+        }
+    }
+    eprintln!("replayed {replayed} inputs");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn seeds_pass_their_checks() {
+    let _only = checks::exclusive();
+    let write = std::env::var_os("CONCORD_WRITE_SEEDS").is_some();
+    for t in TARGETS {
+        let seeds = checks::seeds(t.name);
+        assert!(!seeds.is_empty(), "{}: no seeds", t.name);
+        for (i, seed) in seeds.iter().enumerate() {
+            if let Err(report) = (t.check)(seed) {
+                panic!("{} seed {i}: {report}", t.name);
+            }
+            if write {
+                let dir = fuzz_dir().join("corpus").join(t.name);
+                fs::create_dir_all(&dir).unwrap();
+                fs::write(dir.join(format!("seed-{i:02}")), seed).unwrap();
+            }
+        }
+    }
+}
+
+/// Deterministic pseudo-random bytes (splitmix64).
+fn noise(seed: u64, len: usize) -> Vec<u8> {
+    let mut state = seed;
+    (0..len)
+        .map(|_| {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            (z ^ (z >> 31)) as u8
+        })
+        .collect()
+}
+
+/// Length prefixes as bincode's variable-length integers: 2^40, 2^62, u32::MAX, u128::MAX
+/// (read as a usize it overflows), and the largest one-byte length.
+fn huge_claims() -> Vec<Vec<u8>> {
+    let mut claims = vec![
+        [&[253u8][..], &(1u64 << 40).to_le_bytes()].concat(),
+        [&[253u8][..], &(1u64 << 62).to_le_bytes()].concat(),
+        [&[252u8][..], &u32::MAX.to_le_bytes()].concat(),
+        [&[254u8][..], &u128::MAX.to_le_bytes()].concat(),
+        vec![250],
+    ];
+    // The same claims followed by a few plausible elements.
+    let more: Vec<Vec<u8>> = claims
+        .iter()
+        .map(|c| [&c[..], &[1, 1, 2, 1, 3, 1][..]].concat())
+        .collect();
+    claims.extend(more);
+    claims
+}
+
+/// Every decode target on bytes built to make a decoder allocate: each seed truncated at every
+/// length and with single bytes flipped, random payloads behind a valid envelope, and huge
+/// length prefixes placed at every offset of every seed. The targets' checks measure each
+/// decode against `checks::allocation_bound`; a single allocation above it aborts the test.
+#[test]
+fn hostile_decodes_stay_within_the_allocation_bound() {
+    let _only = checks::exclusive();
+    let mut tried = 0usize;
+    for t in TARGETS.iter().filter(|t| t.name.ends_with("_decode")) {
+        let seeds = checks::seeds(t.name);
+        let mut hostile: Vec<Vec<u8>> = Vec::new();
+        for (n, seed) in seeds.iter().enumerate() {
+            let header = &seed[..8];
+            for cut in 0..seed.len() {
+                hostile.push(seed[..cut].to_vec());
+            }
+            for at in 8..seed.len() {
+                for claim in huge_claims() {
+                    let mut b = seed[..at].to_vec();
+                    b.extend_from_slice(&claim);
+                    hostile.push(b.clone());
+                    b.extend_from_slice(&seed[at..]);
+                    hostile.push(b);
+                }
+                let mut flipped = seed.clone();
+                flipped[at] ^= 0x80 | (at as u8);
+                hostile.push(flipped);
+            }
+            for len in [0usize, 1, 7, 16, 64, 300, 4096] {
+                let payload = noise(n as u64 * 7919 + len as u64, len);
+                hostile.push([header, &payload].concat());
+                hostile.push(payload);
+            }
+        }
+        for bytes in &hostile {
+            if let Err(report) = (t.check)(bytes) {
+                panic!("{}: {report}", t.name);
+            }
+        }
+        tried += hostile.len();
+    }
+    eprintln!("{tried} hostile inputs decoded within the bound");
+    assert!(tried > 1000);
+}
+
+/// The bound is not so tight that honest states break it: large, valid states decode under it.
+#[test]
+fn large_honest_states_decode_within_the_bound() {
+    use concord_clock::{DotContext, VectorClock};
+    use concord_core::Dot;
+    use concord_core::codec::{self, WireType};
+    use concord_counter::{GCounter, PnCounter};
+
+    fn round<T: WireType + PartialEq + std::fmt::Debug>(state: &T) {
+        let bytes = codec::encode(state).unwrap();
+        let back = checks::decode_counted::<T>(&bytes).unwrap().unwrap();
+        assert_eq!(&back, state);
+    }
+
+    let _only = checks::exclusive();
+    let mut g = GCounter::<u64>::new();
+    let mut pn = PnCounter::<u64>::new();
+    let mut vc = VectorClock::<u64>::new();
+    let mut ctx = DotContext::<u64>::new();
+    for actor in 1..=40_000u64 {
+        g.increment(actor, actor * 3).unwrap();
+        pn.decrement(actor, 1).unwrap();
+        vc.increment(actor).unwrap();
+        ctx.insert(Dot::new(actor, 2 + actor % 5));
+    }
+    round(&g);
+    round(&pn);
+    round(&vc);
+    round(&ctx);
+}
+
+/// Pins how much a tiny input with a huge length prefix makes the decoder allocate: serde's
+/// capped preallocation (`checks::SEQUENCE_PREALLOCATION`), not the terabytes it claims, and
+/// nothing once the cap is gone. If this starts failing because less is allocated, lower the
+/// bound in `fuzz/src/checks.rs`.
+#[test]
+fn a_huge_length_prefix_costs_at_most_the_preallocation_cap() {
+    use concord_core::codec::{self, WireType};
+    use concord_counter::GCounter;
+
+    fn worst<T: WireType + concord_core::Merge + Default>() -> (usize, usize) {
+        let header = codec::encode(&T::default()).unwrap()[..8].to_vec();
+        huge_claims()
+            .into_iter()
+            .map(|claim| {
+                let bytes = [&header[..], &claim].concat();
+                let (decoded, used) = checks::measure_decode::<T>(&bytes);
+                assert!(decoded.is_err());
+                (used, bytes.len())
+            })
+            .max()
+            .unwrap()
+    }
+
+    let _only = checks::exclusive();
+    let (used, len) = worst::<GCounter<u64>>();
+    eprintln!("GCounter: {len} bytes claiming 2^40 entries allocated {used} bytes");
+    assert!(used <= checks::allocation_bound(len));
+    assert!(used <= checks::SEQUENCE_PREALLOCATION + checks::ALLOCATION_SLACK);
+}
+
+#[test]
+fn run_reports_through_a_panic() {
+    let _only = checks::exclusive();
+    let failing: fn(&[u8]) -> checks::Outcome = |_| Err("found".to_string());
+    let caught = std::panic::catch_unwind(|| checks::run(failing, b""));
+    assert!(caught.is_err());
+    checks::run(target("g_counter_decode").check, b"not an encoding");
+}

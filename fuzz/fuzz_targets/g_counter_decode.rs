@@ -1,0 +1,5 @@
+#![no_main]
+
+use concord_fuzz::{checks, run};
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| run(checks::g_counter_decode, data));
