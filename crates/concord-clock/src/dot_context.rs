@@ -274,12 +274,7 @@ impl<A: Actor> PartialOrd for DotContext<A> {
     /// Set inclusion: `Less` when every dot of `self` is in `other` and `other` has more,
     /// `None` when each has a dot the other lacks.
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        match (self.is_subset(other), other.is_subset(self)) {
-            (true, true) => Some(Ordering::Equal),
-            (true, false) => Some(Ordering::Less),
-            (false, true) => Some(Ordering::Greater),
-            (false, false) => None,
-        }
+        concord_core::partial_order(self.is_subset(other), other.is_subset(self))
     }
 }
 

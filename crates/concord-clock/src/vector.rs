@@ -221,6 +221,6 @@ impl<A: Actor> concord_core::codec::WireType for VectorClock<A> {
 #[cfg(feature = "arbitrary")]
 impl<'a, A: Actor + arbitrary::Arbitrary<'a>> arbitrary::Arbitrary<'a> for VectorClock<A> {
     fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
-        u.arbitrary_iter::<(A, u64)>()?.collect()
+        <ActorMap<A, u64> as arbitrary::Arbitrary>::arbitrary(u).map(Self::from)
     }
 }

@@ -230,12 +230,7 @@ impl<A: Actor, V: Counts> ActorMap<A, V> {
                 }
             }
         }
-        match (le, ge) {
-            (true, true) => Some(Ordering::Equal),
-            (true, false) => Some(Ordering::Less),
-            (false, true) => Some(Ordering::Greater),
-            (false, false) => None,
-        }
+        crate::partial_order(le, ge)
     }
 
     /// Number of distinct actors in the union of both maps.
@@ -315,6 +310,28 @@ impl<A: Actor, V: Counts> crate::Merge for ActorMap<A, V> {
         values.extend_from_slice(other.values.get(j..).unwrap_or_default());
         self.actors = actors;
         self.values = values;
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a, A, V> arbitrary::Arbitrary<'a> for ActorMap<A, V>
+where
+    A: Actor + arbitrary::Arbitrary<'a>,
+    V: Counts + arbitrary::Arbitrary<'a>,
+{
+    /// A valid map built from arbitrary `(actor, value)` pairs: a later pair of the same actor
+    /// wins and zero values are dropped. Running out of input ends the map rather than
+    /// failing, so every input gives a map.
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let mut map = Self::new();
+        for pair in u.arbitrary_iter::<(A, V)>()? {
+            match pair {
+                Ok((actor, value)) => map.set(actor, value),
+                Err(arbitrary::Error::NotEnoughData) => break,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(map)
     }
 }
 

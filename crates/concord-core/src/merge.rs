@@ -78,3 +78,26 @@ pub trait Merge {
         out
     }
 }
+
+/// The partial order of two states from the two inclusions: `le` is `a ≤ b`, `ge` is `b ≤ a`.
+///
+/// Lattice orders are computed this way (one pass finds both), and this turns the pair into
+/// what [`PartialOrd::partial_cmp`] returns: `Equal`, `Less`, `Greater`, or `None` for
+/// incomparable (concurrent) states.
+///
+/// ```
+/// use core::cmp::Ordering;
+/// use concord_core::partial_order;
+///
+/// assert_eq!(partial_order(true, false), Some(Ordering::Less));
+/// assert_eq!(partial_order(false, false), None);
+/// ```
+#[must_use]
+pub const fn partial_order(le: bool, ge: bool) -> Option<core::cmp::Ordering> {
+    match (le, ge) {
+        (true, true) => Some(core::cmp::Ordering::Equal),
+        (true, false) => Some(core::cmp::Ordering::Less),
+        (false, true) => Some(core::cmp::Ordering::Greater),
+        (false, false) => None,
+    }
+}

@@ -153,18 +153,8 @@ impl<A: Actor> concord_core::codec::WireType for GCounter<A> {
 
 #[cfg(feature = "arbitrary")]
 impl<'a, A: Actor + arbitrary::Arbitrary<'a>> arbitrary::Arbitrary<'a> for GCounter<A> {
-    /// A valid counter built from arbitrary `(actor, count)` pairs (later pairs of the same
-    /// actor win; zero counts are dropped).
+    /// A valid counter: the arbitrary [`ActorMap`] of its per-actor counts.
     fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
-        let mut counts = ActorMap::new();
-        for pair in u.arbitrary_iter::<(A, u64)>()? {
-            match pair {
-                Ok((actor, count)) => counts.set(actor, count),
-                // Running out of input ends the counter rather than discarding it.
-                Err(arbitrary::Error::NotEnoughData) => break,
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(Self { counts })
+        <ActorMap<A, u64> as arbitrary::Arbitrary>::arbitrary(u).map(Self::from)
     }
 }

@@ -209,18 +209,8 @@ impl<A: Actor> concord_core::codec::WireType for PnCounter<A> {
 
 #[cfg(feature = "arbitrary")]
 impl<'a, A: Actor + arbitrary::Arbitrary<'a>> arbitrary::Arbitrary<'a> for PnCounter<A> {
-    /// A valid counter built from arbitrary `(actor, increments, decrements)` triples (later
-    /// triples of the same actor win; all-zero entries are dropped).
+    /// A valid counter: the arbitrary [`ActorMap`] of its per-actor counts.
     fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
-        let mut counts = ActorMap::new();
-        for triple in u.arbitrary_iter::<(A, u64, u64)>()? {
-            match triple {
-                Ok((actor, inc, dec)) => counts.set(actor, [inc, dec]),
-                // Running out of input ends the counter rather than discarding it.
-                Err(arbitrary::Error::NotEnoughData) => break,
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(Self { counts })
+        <ActorMap<A, [u64; 2]> as arbitrary::Arbitrary>::arbitrary(u).map(Self::from)
     }
 }

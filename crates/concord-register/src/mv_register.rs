@@ -310,12 +310,7 @@ impl<T: Ord + Clone, A: Actor> Merge for MvRegister<T, A> {
 /// `b` has seen, and `b` kept what `a` keeps unless it saw it replaced).
 impl<T: Ord + Clone, A: Actor> PartialOrd for MvRegister<T, A> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        match (self.le(other), other.le(self)) {
-            (true, true) => Some(Ordering::Equal),
-            (true, false) => Some(Ordering::Less),
-            (false, true) => Some(Ordering::Greater),
-            (false, false) => None,
-        }
+        concord_core::partial_order(self.le(other), other.le(self))
     }
 }
 

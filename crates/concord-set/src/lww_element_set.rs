@@ -566,11 +566,7 @@ impl<T: Ord, S: Ord, B: Bias> PartialOrd for LwwElementSet<T, S, B> {
                 return None;
             }
         }
-        Some(match (le, ge) {
-            (true, true) => Ordering::Equal,
-            (true, false) => Ordering::Less,
-            _ => Ordering::Greater,
-        })
+        concord_core::partial_order(le, ge)
     }
 }
 
