@@ -8,7 +8,7 @@
 #   scripts/fuzz.sh --asan           with the address sanitizer (needs a nightly toolchain)
 #   scripts/fuzz.sh g_counter_ops    only the named targets
 #
-# New inputs found go to fuzz/target/work/<target>/ (not committed); crashes to
+# New inputs found go to fuzz/target/found/<target>/ (not committed); crashes to
 # fuzz/artifacts/<target>/; logs to fuzz/target/logs/<target>.log. The committed corpus
 # (fuzz/corpus/) and regressions (fuzz/regressions/) are read, never written.
 set -euo pipefail
@@ -82,7 +82,7 @@ fuzz_args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_fina
 
 run_target() {
   local t=$1 log="$logs/$1.log" status=0
-  local work="fuzz/target/work/$t"
+  local work="fuzz/target/found/$t"
   local corpora=("$work" "fuzz/corpus/$t")
   [[ -d fuzz/regressions/$t ]] && corpora+=("fuzz/regressions/$t")
   mkdir -p "$work" "fuzz/artifacts/$t"
