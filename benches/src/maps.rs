@@ -7,7 +7,10 @@ use crdts::{CmRDT, CvRDT};
 use rand::RngExt;
 use rand::rngs::StdRng;
 
-use crate::harness::{ActorKind, FromBits, pool_size, rng};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, BenchmarkId, Throughput};
+
+use crate::harness::{ActorKind, FromBits, bench_batched, pool_size, rng};
 
 /// Counters are drawn uniformly from `1..=COUNTER_MAX`: a replica that has made up to a million
 /// events or increments. Both libraries encode the same values.
@@ -343,4 +346,34 @@ pub fn pncounter_pools<A: BenchActor, K: BenchActor>(
 #[must_use]
 pub fn label(library: &str, kind: ActorKind, overlap: Overlap) -> String {
     format!("{library}/{}/{}", kind.name(), overlap.name())
+}
+
+/// Times concord against crdts for one map type (vector clock or counter), every overlap and
+/// every size in [`SIZES`], on the pools `build` makes for an overlap and a size.
+pub fn bench_map_merges<C, K>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    kind: ActorKind,
+    build: impl Fn(Overlap, usize) -> MapPools<C, K>,
+) where
+    C: Merge + Clone,
+    K: CvRDT + Clone,
+{
+    for overlap in Overlap::ALL {
+        for n in SIZES {
+            let pools = build(overlap, n);
+            group.throughput(Throughput::Elements(n as u64));
+            group.bench_function(BenchmarkId::new(label("concord", kind, overlap), n), |b| {
+                bench_batched(b, &pools.concord, n, |(mut a, b)| {
+                    a.merge(&b);
+                    (a, b)
+                });
+            });
+            group.bench_function(BenchmarkId::new(label("crdts", kind, overlap), n), |b| {
+                bench_batched(b, &pools.crdts, n, |(mut a, b)| {
+                    a.merge(b);
+                    a
+                });
+            });
+        }
+    }
 }
