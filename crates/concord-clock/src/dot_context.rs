@@ -322,7 +322,7 @@ impl<A: Actor> TryFrom<DotContextWire<A>> for DotContext<A> {
 #[cfg(feature = "serde")]
 impl<A: Actor> concord_core::codec::WireType for DotContext<A> {
     const TAG: u16 = concord_core::codec::tag::DOT_CONTEXT;
-    const VERSION: u16 = 1;
+    const VERSION: u16 = 2;
     const NAME: &'static str = "DotContext";
 }
 

@@ -214,7 +214,7 @@ impl<A: Actor> PartialOrd for VectorClock<A> {
 #[cfg(feature = "serde")]
 impl<A: Actor> concord_core::codec::WireType for VectorClock<A> {
     const TAG: u16 = concord_core::codec::tag::VECTOR_CLOCK;
-    const VERSION: u16 = 1;
+    const VERSION: u16 = 2;
     const NAME: &'static str = "VectorClock";
 }
 

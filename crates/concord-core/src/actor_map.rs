@@ -4,6 +4,8 @@ use core::fmt::{self, Debug};
 
 use crate::{Actor, ValidationError};
 
+mod lanes;
+
 /// A per-actor value that joins by a pointwise maximum: the payload of an [`ActorMap`].
 ///
 /// Implemented for `u64` (vector clocks, grow-only counters) and `[u64; 2]` (the increments and
@@ -16,9 +18,16 @@ pub trait Counts: Copy + Eq + Default + Debug {
     fn leq(&self, other: &Self) -> bool;
     /// Whether this is the zero value, which an [`ActorMap`] never stores.
     fn is_zero(&self) -> bool;
+    /// Number of `u64` words of a value on the wire.
+    const WORDS: usize;
+    /// Passes the value's `u64` words to `f` in wire order.
+    fn for_each_word(self, f: impl FnMut(u64));
+    /// Builds a value from words in wire order; `None` when `next` runs out first.
+    fn from_words(next: impl FnMut() -> Option<u64>) -> Option<Self>;
 }
 
 impl Counts for u64 {
+    const WORDS: usize = 1;
     #[inline]
     fn join(self, other: Self) -> Self {
         self.max(other)
@@ -31,9 +40,18 @@ impl Counts for u64 {
     fn is_zero(&self) -> bool {
         *self == 0
     }
+    #[inline]
+    fn for_each_word(self, mut f: impl FnMut(u64)) {
+        f(self);
+    }
+    #[inline]
+    fn from_words(mut next: impl FnMut() -> Option<u64>) -> Option<Self> {
+        next()
+    }
 }
 
 impl Counts for [u64; 2] {
+    const WORDS: usize = 2;
     #[inline]
     fn join(self, other: Self) -> Self {
         let [a, b] = self;
@@ -49,6 +67,16 @@ impl Counts for [u64; 2] {
     #[inline]
     fn is_zero(&self) -> bool {
         *self == [0, 0]
+    }
+    #[inline]
+    fn for_each_word(self, mut f: impl FnMut(u64)) {
+        let [a, b] = self;
+        f(a);
+        f(b);
+    }
+    #[inline]
+    fn from_words(mut next: impl FnMut() -> Option<u64>) -> Option<Self> {
+        Some([next()?, next()?])
     }
 }
 
@@ -232,21 +260,6 @@ impl<A: Actor, V: Counts> ActorMap<A, V> {
         }
         crate::partial_order(le, ge)
     }
-
-    /// Number of distinct actors in the union of both maps.
-    ///
-    /// Branch-free per step: each comparison advances one or both cursors by a flag, so actor
-    /// lists that interleave at random cost no mispredicted branches.
-    fn union_len(&self, other: &Self) -> usize {
-        let (mut i, mut j, mut n) = (0, 0, 0);
-        while let (Some(a), Some(b)) = (self.actors.get(i), other.actors.get(j)) {
-            let order = a.cmp(b);
-            i += usize::from(order.is_le());
-            j += usize::from(order.is_ge());
-            n += 1;
-        }
-        n + (self.actors.len() - i) + (other.actors.len() - j)
-    }
 }
 
 impl<A: Actor, V: Counts> crate::Merge for ActorMap<A, V> {
@@ -265,7 +278,9 @@ impl<A: Actor, V: Counts> crate::Merge for ActorMap<A, V> {
             self.clone_from(other);
             return;
         }
-        let union = self.union_len(other);
+        let lanes = lanes::cut(&self.actors, &other.actors);
+        let lens = lanes::union_lens(&self.actors, &other.actors, &lanes);
+        let union: usize = lens.iter().sum();
         if union == self.actors.len() {
             // Every actor of `other` is already here: update in place.
             let mut i = 0;
@@ -280,34 +295,19 @@ impl<A: Actor, V: Counts> crate::Merge for ActorMap<A, V> {
             }
             return;
         }
-        let mut actors = Vec::with_capacity(union);
-        let mut values = Vec::with_capacity(union);
-        let (mut i, mut j) = (0, 0);
-        // One step per actor of the union, without data-dependent branches: the smaller actor
-        // (or the shared one) and its value are selected, not branched to, so actor lists that
-        // interleave at random cost no mispredictions.
-        while let (Some(a), Some(b)) = (self.actors.get(i), other.actors.get(j)) {
-            let order = a.cmp(b);
-            let (take_a, take_b) = (order.is_le(), order.is_ge());
-            let x = self.values.get(i).copied().unwrap_or_default();
-            let y = other.values.get(j).copied().unwrap_or_default();
-            let joined = x.join(y);
-            let value = if !take_b {
-                x
-            } else if !take_a {
-                y
-            } else {
-                joined
-            };
-            actors.push(*if take_a { a } else { b });
-            values.push(value);
-            i += usize::from(take_a);
-            j += usize::from(take_b);
-        }
-        actors.extend_from_slice(self.actors.get(i..).unwrap_or_default());
-        values.extend_from_slice(self.values.get(i..).unwrap_or_default());
-        actors.extend_from_slice(other.actors.get(j..).unwrap_or_default());
-        values.extend_from_slice(other.values.get(j..).unwrap_or_default());
+        let Some(&filler) = self.actors.first() else {
+            return;
+        };
+        // Allocated once at the exact size of the union, then every entry is overwritten.
+        let mut actors = alloc::vec![filler; union];
+        let mut values = alloc::vec![V::default(); union];
+        lanes::merge_into(
+            (&self.actors, &self.values),
+            (&other.actors, &other.values),
+            &lanes,
+            &lens,
+            (&mut actors, &mut values),
+        );
         self.actors = actors;
         self.values = values;
     }
@@ -336,22 +336,4 @@ where
 }
 
 #[cfg(feature = "serde")]
-impl<A: Actor, V: Counts + serde::Serialize> serde::Serialize for ActorMap<A, V> {
-    /// A sequence of `(actor, value)` pairs in actor order.
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.iter())
-    }
-}
-
-#[cfg(feature = "serde")]
-impl<'de, A: Actor, V: Counts + serde::Deserialize<'de>> serde::Deserialize<'de>
-    for ActorMap<A, V>
-{
-    /// Refuses unsorted or duplicate actors, zero values and more than
-    /// [`MAX_ENTRIES`](crate::MAX_ENTRIES) entries.
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let pairs = <Vec<(A, V)> as serde::Deserialize>::deserialize(deserializer)?;
-        let (actors, values) = pairs.into_iter().unzip();
-        Self::from_parts(actors, values).map_err(serde::de::Error::custom)
-    }
-}
+pub(crate) mod wire;

@@ -238,8 +238,15 @@ pub fn encode<T: WireType>(value: &T) -> Result<Vec<u8>, EncodeError> {
 fn encode_payload<T: Serialize>(value: &T, out: &mut Vec<u8>) -> Result<(), EncodeError> {
     struct VecWriter<'a>(&'a mut Vec<u8>);
     impl bincode::enc::write::Writer for VecWriter<'_> {
+        #[inline]
         fn write(&mut self, bytes: &[u8]) -> Result<(), bincode::error::EncodeError> {
-            self.0.extend_from_slice(bytes);
+            // Most writes are one byte (a small varint, one byte of an id): a push, not a
+            // call to copy memory.
+            if let [byte] = bytes {
+                self.0.push(*byte);
+            } else {
+                self.0.extend_from_slice(bytes);
+            }
             Ok(())
         }
     }

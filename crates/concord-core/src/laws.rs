@@ -48,6 +48,7 @@
 
 mod checks;
 mod macros;
+mod raw;
 #[doc(hidden)]
 pub mod runner;
 mod world;
@@ -56,6 +57,7 @@ pub use checks::{
     Law, LawViolation, associative, commutative, delta_inflation, idempotent, least_upper_bound,
     upper_bound,
 };
+pub use raw::RawActorMap;
 pub use runner::{
     Config, DEFAULT_CASES, DEFAULT_SEED, check_bytes, check_script, check_script_lattice,
 };

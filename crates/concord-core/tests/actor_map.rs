@@ -60,6 +60,43 @@ fn merge_and_compare_match_a_model() {
     }
 }
 
+/// Large maps, so merges are cut into lanes: every mix of shared and own actors, including
+/// one side entirely below or above the other and runs of shared actors at lane borders.
+#[test]
+fn large_merges_match_a_model() {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for round in 0..3_000 {
+        let universe = [40, 200, 1_000, 100_000][round % 4];
+        let shift = if round % 7 == 0 { universe } else { 0 };
+        let mut a = ActorMap::<u64, [u64; 2]>::new();
+        let mut b = ActorMap::new();
+        let mut model = BTreeMap::new();
+        for (map, offset) in [(&mut a, 0), (&mut b, shift)] {
+            for _ in 0..rng.next() % 300 {
+                let actor = rng.next() % universe + offset;
+                let value = [rng.next() % 5, rng.next() % 5];
+                map.set(actor, value);
+            }
+        }
+        for (k, v) in a.iter().chain(b.iter()) {
+            let e = model.entry(*k).or_insert([0, 0]);
+            *e = [e[0].max(v[0]), e[1].max(v[1])];
+        }
+        let (mut ab, mut ba) = (a.clone(), b.clone());
+        ab.merge(&b);
+        ba.merge(&a);
+        assert_eq!(ab, ba, "round {round}");
+        assert_eq!(
+            ab.iter().map(|(k, v)| (*k, *v)).collect::<BTreeMap<_, _>>(),
+            model,
+            "round {round}"
+        );
+        assert_eq!(ab.actors().len(), model.len());
+        assert!(ab.actors().windows(2).all(|w| w[0] < w[1]));
+        assert!(ab.values().iter().all(|v| *v != [0, 0]));
+    }
+}
+
 #[test]
 fn pairs_merge_pointwise() {
     let mut a = ActorMap::<u64, [u64; 2]>::new();

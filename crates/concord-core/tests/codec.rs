@@ -1,5 +1,9 @@
 //! The codec refuses every kind of bad input with a distinct error and never panics.
 #![cfg(feature = "serde")]
+#![allow(
+    clippy::panic,
+    reason = "test helpers: a panic is a test failure with a message"
+)]
 
 use concord_core::codec::{self, DecodeError, HEADER_LEN, MAGIC, WireType, tag};
 use concord_core::{ActorMap, Dot, ReplicaId};
@@ -139,7 +143,7 @@ fn invariant_violations_are_refused_with_the_reason() {
 
     // An actor map with unsorted, duplicate or zero entries.
     #[derive(Serialize, Deserialize)]
-    struct RawMap(Vec<(u64, u64)>);
+    struct RawMap(concord_core::laws::RawActorMap<u64>);
     impl WireType for RawMap {
         const TAG: u16 = tag::USER + 8;
         const VERSION: u16 = 1;
@@ -160,7 +164,8 @@ fn invariant_violations_are_refused_with_the_reason() {
         (&[(1, 1), (2, 5)], ""),
     ];
     for (entries, reason) in cases {
-        let bytes = codec::encode(&RawMap(entries.to_vec())).unwrap();
+        let bytes =
+            codec::encode(&RawMap(concord_core::laws::RawActorMap(entries.to_vec()))).unwrap();
         match codec::decode::<Map>(&bytes) {
             Ok(map) => {
                 assert!(reason.is_empty(), "{entries:?} accepted");
@@ -287,4 +292,95 @@ fn replica_id_order_is_the_byte_order() {
         assert_eq!(x.cmp(&y), a.cmp(&b), "{x} vs {y}");
         assert_eq!(x == y, a == b);
     }
+}
+
+/// An `ActorMap<u64>` and `ActorMap<u64, [u64; 2]>` on the wire, for the value-column tests.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+struct Counts1(ActorMap<u64>);
+impl WireType for Counts1 {
+    const TAG: u16 = tag::USER + 9;
+    const VERSION: u16 = 1;
+    const NAME: &'static str = "Counts1";
+}
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+struct Counts2(ActorMap<u64, [u64; 2]>);
+impl WireType for Counts2 {
+    const TAG: u16 = tag::USER + 10;
+    const VERSION: u16 = 1;
+    const NAME: &'static str = "Counts2";
+}
+
+/// An encoding of actors `1..=n` and the given value column.
+fn columns(tag: u16, n: u8, column: &[u8]) -> Vec<u8> {
+    let mut bytes = header(tag, 1);
+    bytes.push(n);
+    bytes.extend(1..=n);
+    bytes.push(u8::try_from(column.len()).unwrap_or(u8::MAX));
+    bytes.extend_from_slice(column);
+    bytes
+}
+
+fn invalid_reason<T: WireType + std::fmt::Debug>(bytes: &[u8]) -> String {
+    match codec::decode::<T>(bytes) {
+        Err(DecodeError::Invalid { reason, .. }) => reason,
+        other => panic!("expected an invalid state, got {other:?}"),
+    }
+}
+
+#[test]
+fn value_columns_are_leb128_and_refused_when_malformed() {
+    // Well formed: 5, 300 and 2^21 - 1 (the largest three-byte count).
+    let good = columns(Counts1::TAG, 3, &[5, 0xac, 0x02, 0xff, 0xff, 0x7f]);
+    let map = codec::decode::<Counts1>(&good).unwrap();
+    assert_eq!(
+        map.0.iter().map(|(a, v)| (*a, *v)).collect::<Vec<_>>(),
+        [(1, 5), (2, 300), (3, (1 << 21) - 1)]
+    );
+    assert_eq!(codec::encode(&map).unwrap(), good, "one encoding per map");
+    // u64::MAX takes ten bytes and round-trips.
+    let mut max = ActorMap::new();
+    max.set(7u64, u64::MAX);
+    let bytes = codec::encode(&Counts1(max)).unwrap();
+    assert_eq!(bytes.len(), HEADER_LEN + 2 + 1 + 10);
+    assert_eq!(
+        codec::decode::<Counts1>(&bytes).unwrap().0.get(&7),
+        u64::MAX
+    );
+
+    // 5 written in two bytes: refused, so the encoding stays canonical.
+    let padded = columns(Counts1::TAG, 1, &[0x85, 0x00]);
+    assert!(invalid_reason::<Counts1>(&padded).contains("minimally"));
+    // Eleven bytes of varint: more than 64 bits.
+    let mut long = [0xffu8; 11];
+    long[10] = 0x01;
+    assert!(invalid_reason::<Counts1>(&columns(Counts1::TAG, 1, &long)).contains("64 bits"));
+    // A varint cut short by the end of the column.
+    let cut = columns(Counts1::TAG, 1, &[0x85]);
+    assert!(invalid_reason::<Counts1>(&cut).contains("ends inside"));
+    // More or fewer values than actors.
+    let short = columns(Counts1::TAG, 2, &[5]);
+    assert!(invalid_reason::<Counts1>(&short).contains("length"));
+    let extra = columns(Counts1::TAG, 1, &[5, 6]);
+    assert!(invalid_reason::<Counts1>(&extra).contains("length"));
+    // A pair of counts missing its second word.
+    let half = columns(Counts2::TAG, 1, &[5]);
+    assert!(invalid_reason::<Counts2>(&half).contains("ends inside"));
+    let pair = columns(Counts2::TAG, 1, &[5, 0]);
+    assert_eq!(codec::decode::<Counts2>(&pair).unwrap().0.get(&1), [5, 0]);
+}
+
+#[test]
+fn actor_maps_are_pairs_in_human_readable_formats() {
+    let mut map = ActorMap::<u64, [u64; 2]>::new();
+    map.set(1, [3, 0]);
+    map.set(4, [0, 9]);
+    let json = serde_json::to_string(&map).unwrap();
+    assert_eq!(json, "[[1,[3,0]],[4,[0,9]]]");
+    assert_eq!(
+        serde_json::from_str::<ActorMap<u64, [u64; 2]>>(&json).unwrap(),
+        map
+    );
+    assert!(serde_json::from_str::<ActorMap<u64>>("[[4,1],[1,1]]").is_err());
 }

@@ -147,7 +147,7 @@ impl<A: Actor> PartialOrd for GCounter<A> {
 #[cfg(feature = "serde")]
 impl<A: Actor> concord_core::codec::WireType for GCounter<A> {
     const TAG: u16 = concord_core::codec::tag::G_COUNTER;
-    const VERSION: u16 = 1;
+    const VERSION: u16 = 2;
     const NAME: &'static str = "GCounter";
 }
 

@@ -203,7 +203,7 @@ impl<A: Actor> PartialOrd for PnCounter<A> {
 #[cfg(feature = "serde")]
 impl<A: Actor> concord_core::codec::WireType for PnCounter<A> {
     const TAG: u16 = concord_core::codec::tag::PN_COUNTER;
-    const VERSION: u16 = 1;
+    const VERSION: u16 = 2;
     const NAME: &'static str = "PnCounter";
 }
 

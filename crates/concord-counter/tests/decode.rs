@@ -1,6 +1,6 @@
 //! Decoding refuses states that break the counters' invariants. The hostile bytes are made by
 //! encoding look-alike types with the same serde shape and the same wire tag.
-#![cfg(feature = "serde")]
+#![cfg(feature = "laws")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -9,13 +9,14 @@
 )]
 
 use concord_core::codec::{self, DecodeError, WireType, tag};
+use concord_core::laws::RawActorMap;
 use concord_core::{MAX_ENTRIES, ValidationError};
 use concord_counter::{GCounter, PnCounter, ReplicaId};
 use serde::{Deserialize, Serialize};
 
 /// A `GCounter<u64>` without its invariants: any sequence of `(actor, count)` pairs.
 #[derive(Serialize, Deserialize)]
-struct RawG(Vec<(u64, u64)>);
+struct RawG(RawActorMap<u64>);
 
 impl WireType for RawG {
     const TAG: u16 = tag::G_COUNTER;
@@ -25,7 +26,7 @@ impl WireType for RawG {
 
 /// A `PnCounter<u64>` without its invariants.
 #[derive(Serialize, Deserialize)]
-struct RawPn(Vec<(u64, [u64; 2])>);
+struct RawPn(RawActorMap<u64, [u64; 2]>);
 
 impl WireType for RawPn {
     const TAG: u16 = tag::PN_COUNTER;
@@ -41,11 +42,11 @@ fn refusal<T: WireType + std::fmt::Debug>(bytes: &[u8]) -> String {
 }
 
 fn g(pairs: &[(u64, u64)]) -> Vec<u8> {
-    codec::encode(&RawG(pairs.to_vec())).unwrap()
+    codec::encode(&RawG(RawActorMap(pairs.to_vec()))).unwrap()
 }
 
 fn pn(pairs: &[(u64, [u64; 2])]) -> Vec<u8> {
-    codec::encode(&RawPn(pairs.to_vec())).unwrap()
+    codec::encode(&RawPn(RawActorMap(pairs.to_vec()))).unwrap()
 }
 
 #[test]

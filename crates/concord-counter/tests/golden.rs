@@ -107,13 +107,17 @@ fn pn_counter_replica_id() {
 fn g_counter_layout() {
     let mut c = GCounter::<u64>::new();
     c.increment(3, 2).unwrap();
+    c.increment(9, 300).unwrap();
     let bytes = codec::encode(&c).unwrap();
     let tag = GCounter::<u64>::TAG.to_le_bytes();
     let version = GCounter::<u64>::VERSION.to_le_bytes();
     let mut want = b"CNCD".to_vec();
     want.extend_from_slice(&tag);
     want.extend_from_slice(&version);
-    // One entry: length 1, actor 3, count 2 (variable-length integers).
-    want.extend_from_slice(&[1, 3, 2]);
+    // The actor column: length 2, actors 3 and 9 (variable-length integers).
+    want.extend_from_slice(&[2, 3, 9]);
+    // The count column, one byte string: length 3, then 2 and 300 in LEB128
+    // (300 = 0b10_0101100: low seven bits with the continuation bit, then the rest).
+    want.extend_from_slice(&[3, 2, 0b1010_1100, 0b10]);
     assert_eq!(bytes, want);
 }

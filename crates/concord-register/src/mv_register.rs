@@ -377,7 +377,7 @@ where
     A: Actor,
 {
     const TAG: u16 = concord_core::codec::tag::MV_REGISTER;
-    const VERSION: u16 = 1;
+    const VERSION: u16 = 2;
     const NAME: &'static str = "MvRegister";
 }
 

@@ -23,7 +23,7 @@ struct LooseMv {
 
 impl WireType for LooseMv {
     const TAG: u16 = tag::MV_REGISTER;
-    const VERSION: u16 = 1;
+    const VERSION: u16 = MvRegister::<u8, u64>::VERSION;
     const NAME: &'static str = "LooseMv";
 }
 
