@@ -2,36 +2,163 @@ use alloc::vec::Vec;
 use core::borrow::Borrow;
 use core::cmp::Ordering;
 use core::fmt;
+use core::hash::{Hash, Hasher};
 use core::marker::PhantomData;
 
 use concord_core::Merge;
 
 use crate::bias::{AddWins, Bias};
 
-/// One element with the greatest add stamp and the greatest remove stamp seen for it. Never
-/// both `None`: such an entry carries no information and is not stored.
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// The greatest add stamp and the greatest remove stamp seen for one element, of which at least
+/// one exists: an element with neither carries no information and is not stored, so this type
+/// has no state for it.
+///
+/// One tag for the pair (rather than an `Option` per stamp) keeps entries small, so a merge
+/// moves less memory, and lets the common entry with a single stamp decide presence and join
+/// another of its kind without comparing absent stamps.
+#[derive(Clone, PartialEq, Eq)]
+enum Stamps<S> {
+    /// Only an add has been seen.
+    Add(S),
+    /// Only a remove has been seen.
+    Remove(S),
+    /// Both an add and a remove have been seen.
+    Both { add: S, remove: S },
+}
+
+impl<S> Stamps<S> {
+    /// The stamps from the two optional ones, or `None` when both are missing.
+    fn new(add: Option<S>, remove: Option<S>) -> Option<Self> {
+        match (add, remove) {
+            (Some(add), Some(remove)) => Some(Self::Both { add, remove }),
+            (Some(add), None) => Some(Self::Add(add)),
+            (None, Some(remove)) => Some(Self::Remove(remove)),
+            (None, None) => None,
+        }
+    }
+
+    fn add(&self) -> Option<&S> {
+        match self {
+            Self::Add(add) | Self::Both { add, .. } => Some(add),
+            Self::Remove(_) => None,
+        }
+    }
+
+    fn remove(&self) -> Option<&S> {
+        match self {
+            Self::Remove(remove) | Self::Both { remove, .. } => Some(remove),
+            Self::Add(_) => None,
+        }
+    }
+
+    fn into_parts(self) -> (Option<S>, Option<S>) {
+        match self {
+            Self::Add(add) => (Some(add), None),
+            Self::Remove(remove) => (None, Some(remove)),
+            Self::Both { add, remove } => (Some(add), Some(remove)),
+        }
+    }
+}
+
+impl<S: Ord> Stamps<S> {
+    fn present<B: Bias>(&self) -> bool {
+        match self {
+            Self::Add(_) => true,
+            Self::Remove(_) => false,
+            Self::Both { add, remove } => B::present(Some(add), Some(remove)),
+        }
+    }
+}
+
+impl<S: Ord + Clone> Stamps<S> {
+    /// Joins `other` into these stamps (per kind, the greater; a missing stamp is least).
+    fn absorb(&mut self, other: &Self) {
+        match (&mut *self, other) {
+            (Self::Add(mine), Self::Add(theirs))
+            | (Self::Remove(mine), Self::Remove(theirs))
+            | (Self::Both { add: mine, .. }, Self::Add(theirs))
+            | (Self::Both { remove: mine, .. }, Self::Remove(theirs)) => raise(mine, theirs),
+            (Self::Both { add, remove }, Self::Both { add: a, remove: r }) => {
+                raise(add, a);
+                raise(remove, r);
+            }
+            // The entry gains the kind of stamp it lacked.
+            (mine, theirs) => {
+                let add = mine.add().max(theirs.add()).cloned();
+                let remove = mine.remove().max(theirs.remove()).cloned();
+                if let Some(joined) = Self::new(add, remove) {
+                    *mine = joined;
+                }
+            }
+        }
+    }
+}
+
+/// Raises `mine` to `theirs` when `theirs` is greater.
+fn raise<S: Ord + Clone>(mine: &mut S, theirs: &S) {
+    if theirs > mine {
+        mine.clone_from(theirs);
+    }
+}
+
+/// One element and its stamps.
+#[derive(Clone, PartialEq, Eq)]
 struct Entry<T, S> {
     elem: T,
-    add: Option<S>,
-    remove: Option<S>,
+    stamps: Stamps<S>,
+}
+
+impl<T: Hash, S: Hash> Hash for Entry<T, S> {
+    /// Hashes the element and both stamps as options, so a set hashes as the sorted list of
+    /// its `(element, add stamp, remove stamp)` triples.
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.elem.hash(state);
+        self.stamps.add().hash(state);
+        self.stamps.remove().hash(state);
+    }
 }
 
 impl<T, S: Ord> Entry<T, S> {
+    /// The entry for a `(element, add stamp, remove stamp)` triple, or `None` when both stamps
+    /// are missing.
+    fn from_triple((elem, add, remove): (T, Option<S>, Option<S>)) -> Option<Self> {
+        Some(Self {
+            elem,
+            stamps: Stamps::new(add, remove)?,
+        })
+    }
+
     fn present<B: Bias>(&self) -> bool {
-        B::present(self.add.as_ref(), self.remove.as_ref())
+        self.stamps.present::<B>()
+    }
+
+    /// This entry after [`compact`](LwwElementSet::compact) at `stable`, or `None` when it is a
+    /// tombstone to free.
+    fn compacted<B: Bias>(self, stable: &S) -> Option<Self> {
+        let present = self.present::<B>();
+        let (mut add, mut remove) = self.stamps.into_parts();
+        let stale = |stamp: &Option<S>| stamp.as_ref().is_some_and(|s| s <= stable);
+        if present {
+            if stale(&remove) {
+                remove = None;
+            }
+        } else if stale(&remove) {
+            return None;
+        } else if stale(&add) {
+            add = None;
+        }
+        Some(Self {
+            elem: self.elem,
+            stamps: Stamps::new(add, remove)?,
+        })
     }
 }
 
 impl<T, S: Ord + Clone> Entry<T, S> {
-    /// Joins `other`'s stamps into this entry (per stamp, the maximum; `None` is least).
+    /// Joins `other`'s stamps into this entry (per stamp, the maximum; a missing stamp is
+    /// least).
     fn absorb(&mut self, other: &Self) {
-        if other.add > self.add {
-            self.add.clone_from(&other.add);
-        }
-        if other.remove > self.remove {
-            self.remove.clone_from(&other.remove);
-        }
+        self.stamps.absorb(&other.stamps);
     }
 }
 
@@ -209,7 +336,7 @@ impl<T: Ord, S: Ord, B: Bias> LwwElementSet<T, S, B> {
         Q: Ord + ?Sized,
     {
         let entry = self.entries.get(self.find(elem).ok()?)?;
-        Some((entry.add.as_ref(), entry.remove.as_ref()))
+        Some((entry.stamps.add(), entry.stamps.remove()))
     }
 
     /// The elements present, in increasing order.
@@ -228,7 +355,7 @@ impl<T: Ord, S: Ord, B: Bias> LwwElementSet<T, S, B> {
     pub fn max_stamp(&self) -> Option<&S> {
         self.entries
             .iter()
-            .flat_map(|e| e.add.iter().chain(e.remove.iter()))
+            .flat_map(|e| e.stamps.add().into_iter().chain(e.stamps.remove()))
             .max()
     }
 
@@ -239,10 +366,10 @@ impl<T: Ord, S: Ord, B: Bias> LwwElementSet<T, S, B> {
         for e in &self.entries {
             if e.present::<B>() {
                 stats.elements += 1;
-                stats.losing_stamps += usize::from(e.remove.is_some());
+                stats.losing_stamps += usize::from(e.stamps.remove().is_some());
             } else {
                 stats.tombstones += 1;
-                stats.losing_stamps += usize::from(e.add.is_some());
+                stats.losing_stamps += usize::from(e.stamps.add().is_some());
             }
         }
         stats
@@ -286,43 +413,34 @@ impl<T: Ord, S: Ord, B: Bias> LwwElementSet<T, S, B> {
     /// different entries but read the same elements.
     pub fn compact(&mut self, stable: &S) -> usize {
         let before = self.entries.len();
-        self.entries.retain_mut(|e| {
-            let stale = |stamp: &Option<S>| stamp.as_ref().is_some_and(|s| s <= stable);
-            if e.present::<B>() {
-                if stale(&e.remove) {
-                    e.remove = None;
-                }
-                true
-            } else if stale(&e.remove) {
-                false
-            } else {
-                if stale(&e.add) {
-                    e.add = None;
-                }
-                true
-            }
-        });
+        // Entries are rebuilt by value (dropping a stamp changes the variant); collecting the
+        // vector's own iterator back into a vector reuses its allocation.
+        self.entries = core::mem::take(&mut self.entries)
+            .into_iter()
+            .filter_map(|e| e.compacted::<B>(stable))
+            .collect();
         before - self.entries.len()
     }
 
-    /// Builds a set from entries in any order, joining duplicates and dropping empty entries.
-    fn from_unsorted(mut raw: Vec<Entry<T, S>>) -> Self {
-        raw.sort_by(|x, y| x.elem.cmp(&y.elem));
-        let mut entries: Vec<Entry<T, S>> = Vec::with_capacity(raw.len());
-        for e in raw {
-            match entries.last_mut() {
-                Some(last) if last.elem == e.elem => {
-                    if e.add > last.add {
-                        last.add = e.add;
-                    }
-                    if e.remove > last.remove {
-                        last.remove = e.remove;
-                    }
-                }
-                _ if e.add.is_none() && e.remove.is_none() => {}
-                _ => entries.push(e),
+    /// Builds a set from `(element, add stamp, remove stamp)` triples in any order, joining
+    /// duplicates and dropping triples without a stamp.
+    fn from_unsorted(mut raw: Vec<(T, Option<S>, Option<S>)>) -> Self {
+        raw.sort_by(|x, y| x.0.cmp(&y.0));
+        // Joins each later triple of an element into the first one, which is kept.
+        raw.dedup_by(|later, kept| {
+            if later.0 != kept.0 {
+                return false;
             }
-        }
+            let (add, remove) = (later.1.take(), later.2.take());
+            if add > kept.1 {
+                kept.1 = add;
+            }
+            if remove > kept.2 {
+                kept.2 = remove;
+            }
+            true
+        });
+        let entries: Vec<Entry<T, S>> = raw.into_iter().filter_map(Entry::from_triple).collect();
         let present = entries.iter().filter(|e| e.present::<B>()).count();
         Self {
             entries,
@@ -333,8 +451,8 @@ impl<T: Ord, S: Ord, B: Bias> LwwElementSet<T, S, B> {
 }
 
 impl<T: Ord + Clone, S: Ord + Clone, B: Bias> LwwElementSet<T, S, B> {
-    fn single(elem: T, add: Option<S>, remove: Option<S>) -> Self {
-        let entry = Entry { elem, add, remove };
+    fn single(elem: T, stamps: Stamps<S>) -> Self {
+        let entry = Entry { elem, stamps };
         let present = usize::from(entry.present::<B>());
         Self {
             entries: alloc::vec![entry],
@@ -368,7 +486,7 @@ impl<T: Ord + Clone, S: Ord + Clone, B: Bias> LwwElementSet<T, S, B> {
     /// Costs O(log n) when the element is known or sorts after every stored one, O(n) otherwise
     /// (the vector shifts); see [`insert_all`](Self::insert_all) for many elements at once.
     pub fn insert(&mut self, elem: T, stamp: S) -> Self {
-        let delta = Self::single(elem, Some(stamp), None);
+        let delta = Self::single(elem, Stamps::Add(stamp));
         if let Some(entry) = delta.entries.first() {
             self.absorb_one(entry);
         }
@@ -379,7 +497,7 @@ impl<T: Ord + Clone, S: Ord + Clone, B: Bias> LwwElementSet<T, S, B> {
     /// never seen is recorded too, so an add with an older stamp arriving later stays removed.
     /// Costs as [`insert`](Self::insert).
     pub fn remove(&mut self, elem: T, stamp: S) -> Self {
-        let delta = Self::single(elem, None, Some(stamp));
+        let delta = Self::single(elem, Stamps::Remove(stamp));
         if let Some(entry) = delta.entries.first() {
             self.absorb_one(entry);
         }
@@ -392,11 +510,7 @@ impl<T: Ord + Clone, S: Ord + Clone, B: Bias> LwwElementSet<T, S, B> {
     pub fn insert_all<I: IntoIterator<Item = (T, S)>>(&mut self, adds: I) -> Self {
         let raw = adds
             .into_iter()
-            .map(|(elem, stamp)| Entry {
-                elem,
-                add: Some(stamp),
-                remove: None,
-            })
+            .map(|(elem, stamp)| (elem, Some(stamp), None))
             .collect();
         let delta = Self::from_unsorted(raw);
         self.merge(&delta);
@@ -408,11 +522,7 @@ impl<T: Ord + Clone, S: Ord + Clone, B: Bias> LwwElementSet<T, S, B> {
     pub fn remove_all<I: IntoIterator<Item = (T, S)>>(&mut self, removes: I) -> Self {
         let raw = removes
             .into_iter()
-            .map(|(elem, stamp)| Entry {
-                elem,
-                add: None,
-                remove: Some(stamp),
-            })
+            .map(|(elem, stamp)| (elem, None, Some(stamp)))
             .collect();
         let delta = Self::from_unsorted(raw);
         self.merge(&delta);
@@ -430,18 +540,17 @@ fn adjust(count: usize, before: bool, after: bool) -> usize {
 }
 
 /// Size of the union of two sorted, unique entry slices.
+///
+/// Each step advances the sides by arithmetic on the comparison rather than by branching on it:
+/// which side holds the next element follows no pattern the processor can predict, and a
+/// mispredicted branch per element would cost more than the whole step.
 fn union_len<T: Ord, S>(a: &[Entry<T, S>], b: &[Entry<T, S>]) -> usize {
     let (mut i, mut j, mut shared) = (0, 0, 0);
     while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
-        match x.elem.cmp(&y.elem) {
-            Ordering::Less => i += 1,
-            Ordering::Greater => j += 1,
-            Ordering::Equal => {
-                i += 1;
-                j += 1;
-                shared += 1;
-            }
-        }
+        let ord = x.elem.cmp(&y.elem);
+        i += usize::from(ord.is_le());
+        j += usize::from(ord.is_ge());
+        shared += usize::from(ord.is_eq());
     }
     a.len() + b.len() - shared
 }
@@ -453,7 +562,9 @@ impl<T: Ord + Clone, S: Ord + Clone, B: Bias> Merge for LwwElementSet<T, S, B> {
     /// While every element of `other` is found in `self`, stamps are updated in place and
     /// nothing is allocated. At the first element `self` lacks, the size of the union of what
     /// remains is counted and the result is built in one vector of exactly that size, moving
-    /// (not cloning) `self`'s entries and cloning only `other`'s new ones.
+    /// (not cloning) `self`'s entries and cloning only `other`'s new ones. Each entry is written
+    /// once, straight into the result: stamps are joined in the result's slot, not in a
+    /// temporary that would then be copied.
     fn merge(&mut self, other: &Self) {
         if other.entries.is_empty() {
             return;
@@ -492,27 +603,29 @@ impl<T: Ord + Clone, S: Ord + Clone, B: Bias> Merge for LwwElementSet<T, S, B> {
         let tail = self.entries.get(i..).unwrap_or_default();
         let capacity = i + union_len(tail, rest);
         let mut out = Vec::with_capacity(capacity);
-        let mut mine = core::mem::take(&mut self.entries).into_iter().peekable();
+        let mut mine = core::mem::take(&mut self.entries).into_iter();
         out.extend(mine.by_ref().take(i));
         for y in rest {
-            loop {
-                match mine.peek().map(|x| x.elem.cmp(&y.elem)) {
-                    Some(Ordering::Less) => out.extend(mine.next()),
-                    Some(Ordering::Equal) => {
-                        if let Some(mut x) = mine.next() {
-                            let before = x.present::<B>();
-                            x.absorb(y);
-                            present = adjust(present, before, x.present::<B>());
-                            out.push(x);
-                        }
-                        break;
-                    }
-                    Some(Ordering::Greater) | None => {
-                        present += usize::from(y.present::<B>());
-                        out.push(y.clone());
-                        break;
-                    }
+            // `self`'s entries below `y` go over unchanged, as one run.
+            let below = mine
+                .as_slice()
+                .iter()
+                .take_while(|x| x.elem < y.elem)
+                .count();
+            out.extend(mine.by_ref().take(below));
+            if mine.as_slice().first().is_some_and(|x| x.elem == y.elem) {
+                // Both sides hold `y`: move `self`'s entry, then raise its stamps in place.
+                out.extend(mine.next());
+                if let Some(x) = out.last_mut() {
+                    let before = x.present::<B>();
+                    x.absorb(y);
+                    present = adjust(present, before, x.present::<B>());
                 }
+            } else {
+                // Only `other` holds `y`. Cloning from a slice writes the clone into the
+                // result's slot.
+                present += usize::from(y.present::<B>());
+                out.extend_from_slice(core::slice::from_ref(y));
             }
         }
         out.extend(mine);
@@ -550,7 +663,10 @@ impl<T: Ord, S: Ord, B: Bias> PartialOrd for LwwElementSet<T, S, B> {
                         j += 1;
                     }
                     Ordering::Equal => {
-                        for ord in [x.add.cmp(&y.add), x.remove.cmp(&y.remove)] {
+                        for ord in [
+                            x.stamps.add().cmp(&y.stamps.add()),
+                            x.stamps.remove().cmp(&y.stamps.remove()),
+                        ] {
                             match ord {
                                 Ordering::Less => ge = false,
                                 Ordering::Greater => le = false,
@@ -577,7 +693,11 @@ impl<T: fmt::Debug, S: fmt::Debug, B: Bias> fmt::Debug for LwwElementSet<T, S, B
         impl<T: fmt::Debug, S: fmt::Debug> fmt::Debug for Entries<'_, T, S> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.debug_map()
-                    .entries(self.0.iter().map(|e| (&e.elem, (&e.add, &e.remove))))
+                    .entries(
+                        self.0
+                            .iter()
+                            .map(|e| (&e.elem, (e.stamps.add(), e.stamps.remove()))),
+                    )
                     .finish()
             }
         }
@@ -622,13 +742,12 @@ impl<T: Ord, S: Ord, B: Bias> TryFrom<LwwElementSetWire<T, S>> for LwwElementSet
         }
         let mut present = 0;
         let mut entries = Vec::with_capacity(wire.entries.len());
-        for (elem, add, remove) in wire.entries {
-            if add.is_none() && remove.is_none() {
+        for triple in wire.entries {
+            let Some(entry) = Entry::from_triple(triple) else {
                 return Err(ValidationError::Invalid(
                     "an element has neither an add nor a remove stamp",
                 ));
-            }
-            let entry = Entry { elem, add, remove };
+            };
             present += usize::from(entry.present::<B>());
             entries.push(entry);
         }
@@ -651,7 +770,11 @@ impl<T: serde::Serialize, S: serde::Serialize, B: Bias> serde::Serialize
         struct Entries<'a, T, S>(&'a [Entry<T, S>]);
         impl<T: serde::Serialize, S: serde::Serialize> serde::Serialize for Entries<'_, T, S> {
             fn serialize<Z: serde::Serializer>(&self, serializer: Z) -> Result<Z::Ok, Z::Error> {
-                serializer.collect_seq(self.0.iter().map(|e| (&e.elem, &e.add, &e.remove)))
+                serializer.collect_seq(
+                    self.0
+                        .iter()
+                        .map(|e| (&e.elem, e.stamps.add(), e.stamps.remove())),
+                )
             }
         }
         let mut state = serializer.serialize_struct("LwwElementSet", 2)?;
@@ -685,10 +808,6 @@ where
     /// A valid set: arbitrary triples, sorted, duplicates joined, empty entries dropped.
     fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
         let raw: Vec<(T, Option<S>, Option<S>)> = u.arbitrary()?;
-        Ok(Self::from_unsorted(
-            raw.into_iter()
-                .map(|(elem, add, remove)| Entry { elem, add, remove })
-                .collect(),
-        ))
+        Ok(Self::from_unsorted(raw))
     }
 }
