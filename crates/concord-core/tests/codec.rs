@@ -240,7 +240,7 @@ fn replica_id_is_sixteen_raw_bytes_in_binary_and_a_string_in_json() {
     let id = ReplicaId::from_u128(0x67e5_5044_10b1_426f_9247_bb68_0e5f_e0c8);
     let bytes = codec::encode(&id).unwrap();
     assert_eq!(bytes.len(), HEADER_LEN + 16);
-    assert_eq!(&bytes[HEADER_LEN..], id.as_bytes());
+    assert_eq!(bytes[HEADER_LEN..], id.to_bytes());
     let json = serde_json::to_string(&id).unwrap();
     assert_eq!(json, "\"67e55044-10b1-426f-9247-bb680e5fe0c8\"");
     assert_eq!(serde_json::from_str::<ReplicaId>(&json).unwrap(), id);
