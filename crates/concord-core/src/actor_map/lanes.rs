@@ -100,7 +100,9 @@ pub(super) fn cut<A: Ord>(a: &[A], b: &[A]) -> [Lane; LANES] {
         } else {
             cross(a, b, total / LANES * k)
         };
-        // Crossings are monotone; `max` keeps a lane well formed even if they were not.
+        // Each crossing is at or after the previous one on both sides (a larger diagonal takes
+        // at least as many entries of each), so `max` changes nothing; it only keeps the
+        // ranges non-negative without an argument the compiler could check.
         let end = (end.0.max(start.0), end.1.max(start.1));
         *lane = Lane {
             i: start.0,
