@@ -262,6 +262,62 @@ impl<A: Actor, V: Counts> ActorMap<A, V> {
     }
 }
 
+impl<A: Actor, V: Counts> ActorMap<A, V> {
+    /// The union with `other` (which holds actors this map lacks, `union` in all) built in this
+    /// map's own vectors: they grow to exactly `union` entries (in place when the allocator can,
+    /// or when they already have room) and are filled from the back, the greatest remaining
+    /// actor into the last free slot. The slot written is never below the next entry of this
+    /// map still to be read, so nothing is overwritten before it is moved. For small maps this
+    /// saves allocating two new vectors and freeing the old ones, which cost more than the
+    /// merge itself.
+    fn grow_from_back(&mut self, other: &Self, union: usize, filler: A) {
+        let (mut i, mut j) = (self.actors.len(), other.actors.len());
+        let extra = union.saturating_sub(i);
+        self.actors.reserve_exact(extra);
+        self.values.reserve_exact(extra);
+        self.actors.resize(union, filler);
+        self.values.resize(union, V::default());
+        for k in (0..union).rev() {
+            let mine = i.checked_sub(1).and_then(|at| {
+                let actor = self.actors.get(at)?;
+                Some((at, *actor, self.values.get(at).copied().unwrap_or_default()))
+            });
+            let theirs = j.checked_sub(1).and_then(|at| {
+                let actor = other.actors.get(at)?;
+                Some((*actor, other.values.get(at).copied().unwrap_or_default()))
+            });
+            let (actor, value) = match (mine, theirs) {
+                (Some((at, a, x)), Some((b, y))) => match a.cmp(&b) {
+                    Ordering::Greater => {
+                        i = at;
+                        (a, x)
+                    }
+                    Ordering::Equal => {
+                        i = at;
+                        j -= 1;
+                        (a, x.join(y))
+                    }
+                    Ordering::Less => {
+                        j -= 1;
+                        (b, y)
+                    }
+                },
+                // Only this map's smallest entries are left, and they are already in place.
+                (Some(_), None) => break,
+                (None, Some((b, y))) => {
+                    j -= 1;
+                    (b, y)
+                }
+                (None, None) => break,
+            };
+            if let (Some(slot), Some(count)) = (self.actors.get_mut(k), self.values.get_mut(k)) {
+                *slot = actor;
+                *count = value;
+            }
+        }
+    }
+}
+
 impl<A: Actor, V: Counts> crate::Merge for ActorMap<A, V> {
     fn merge(&mut self, other: &Self) {
         if self.actors == other.actors {
@@ -298,6 +354,10 @@ impl<A: Actor, V: Counts> crate::Merge for ActorMap<A, V> {
         let Some(&filler) = self.actors.first() else {
             return;
         };
+        if self.actors.len() + other.actors.len() < lanes::MIN_SPLIT {
+            self.grow_from_back(other, union, filler);
+            return;
+        }
         // Allocated once at the exact size of the union, then every entry is overwritten.
         let mut actors = alloc::vec![filler; union];
         let mut values = alloc::vec![V::default(); union];

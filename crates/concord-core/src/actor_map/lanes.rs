@@ -25,7 +25,7 @@ const LANES: usize = 4;
 
 /// Below this many entries on both sides together, the merge runs as a single lane: cutting
 /// costs a few binary searches, which small inputs do not repay.
-const MIN_SPLIT: usize = 64;
+pub(super) const MIN_SPLIT: usize = 64;
 
 /// One piece of a merge: the entries `i..i_end` of one side and `j..j_end` of the other. An
 /// actor present on both sides always falls into a single lane.
