@@ -256,49 +256,95 @@ impl<T: Ord + Clone, A: Actor> MvRegister<T, A> {
     }
 }
 
+/// One step of the dot-kernel join of two sibling lists walked in dot order.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// This side's next sibling is kept: the other side has not seen its write.
+    KeepMine,
+    /// This side's next sibling is dropped: the other side saw its write and replaced it.
+    DropMine,
+    /// The other side's next sibling is kept.
+    KeepTheirs,
+    /// The other side's next sibling is dropped.
+    DropTheirs,
+    /// Both sides' next siblings are the same write: kept once.
+    Both,
+    /// Both lists are done.
+    Done,
+}
+
+/// What the join does with the next siblings `mine` and `theirs` (their dots), given what each
+/// side has seen.
+fn step<A: Actor>(
+    mine: Option<&Dot<A>>,
+    theirs: Option<&Dot<A>>,
+    my_context: &DotContext<A>,
+    their_context: &DotContext<A>,
+) -> Step {
+    let mine_first = match (mine, theirs) {
+        (Some(a), Some(b)) if a == b => return Step::Both,
+        (Some(a), Some(b)) => a < b,
+        (Some(_), None) => true,
+        (None, Some(_)) => false,
+        (None, None) => return Step::Done,
+    };
+    match (mine_first, mine, theirs) {
+        (true, Some(a), _) if their_context.contains(a) => Step::DropMine,
+        (true, _, _) => Step::KeepMine,
+        (false, _, Some(b)) if my_context.contains(b) => Step::DropTheirs,
+        (false, _, _) => Step::KeepTheirs,
+    }
+}
+
 impl<T: Ord + Clone, A: Actor> Merge for MvRegister<T, A> {
-    /// The dot-kernel join, in one pass over both sorted sibling lists.
+    /// The dot-kernel join. A first walk counts the siblings kept, so the result is allocated
+    /// once at its exact size; the second moves this side's kept values and clones only the
+    /// other side's.
     fn merge(&mut self, other: &Self) {
-        let mine = core::mem::take(&mut self.siblings);
-        let mut out = Vec::with_capacity(mine.len().max(other.siblings.len()));
-        let mut mine = mine.into_iter().peekable();
-        let mut theirs = other.siblings.iter().peekable();
+        let (mut i, mut j, mut kept) = (0, 0, 0);
         loop {
-            let order = match (mine.peek(), theirs.peek()) {
-                (Some((a, _)), Some((b, _))) => a.cmp(b),
-                (Some(_), None) => Ordering::Less,
-                (None, Some(_)) => Ordering::Greater,
-                (None, None) => break,
-            };
-            match order {
-                // Only here: kept unless the other side saw the write and replaced it.
-                Ordering::Less => {
-                    if let Some(sibling) = mine.next()
-                        && !other.context.contains(&sibling.0)
-                    {
-                        out.push(sibling);
+            let next = step(
+                self.siblings.get(i).map(|s| &s.0),
+                other.siblings.get(j).map(|s| &s.0),
+                &self.context,
+                &other.context,
+            );
+            kept += usize::from(matches!(
+                next,
+                Step::KeepMine | Step::KeepTheirs | Step::Both
+            ));
+            i += usize::from(matches!(next, Step::KeepMine | Step::DropMine | Step::Both));
+            j += usize::from(matches!(
+                next,
+                Step::KeepTheirs | Step::DropTheirs | Step::Both
+            ));
+            if next == Step::Done {
+                break;
+            }
+        }
+        let mut out = Vec::with_capacity(kept);
+        let mut mine = core::mem::take(&mut self.siblings).into_iter();
+        let mut theirs = other.siblings.iter();
+        loop {
+            let next = step(
+                mine.as_slice().first().map(|s| &s.0),
+                theirs.as_slice().first().map(|s| &s.0),
+                &self.context,
+                &other.context,
+            );
+            match next {
+                Step::KeepMine => out.extend(mine.next()),
+                Step::DropMine => drop(mine.next()),
+                Step::KeepTheirs => out.extend(theirs.next().cloned()),
+                Step::DropTheirs => drop(theirs.next()),
+                // The same write on both sides: the greater value if a peer misbehaved.
+                Step::Both => match (mine.next(), theirs.next()) {
+                    (Some((dot, value)), Some((_, other_value))) if *other_value > value => {
+                        out.push((dot, other_value.clone()));
                     }
-                }
-                // Only there: kept unless this side saw the write and replaced it.
-                Ordering::Greater => {
-                    if let Some((dot, value)) = theirs.next()
-                        && !self.context.contains(dot)
-                    {
-                        out.push((*dot, value.clone()));
-                    }
-                }
-                // On both sides: kept, with the greater value if a peer misbehaved.
-                Ordering::Equal => {
-                    if let (Some((dot, value)), Some((_, other_value))) =
-                        (mine.next(), theirs.next())
-                    {
-                        if *other_value > value {
-                            out.push((dot, other_value.clone()));
-                        } else {
-                            out.push((dot, value));
-                        }
-                    }
-                }
+                    (sibling, _) => out.extend(sibling),
+                },
+                Step::Done => break,
             }
         }
         self.siblings = out;
