@@ -9,18 +9,14 @@
 use arbitrary::{Arbitrary, Unstructured};
 use concord_core::codec;
 use concord_counter::{GCounter, Merge, PnCounter};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
 
-/// Deterministic pseudo-random bytes (splitmix64).
+/// Deterministic pseudo-random bytes.
 fn bytes(seed: u64, len: usize) -> Vec<u8> {
-    let mut state = seed;
-    (0..len)
-        .map(|_| {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            (z ^ (z >> 31)) as u8
-        })
+    StdRng::seed_from_u64(seed)
+        .random_iter()
+        .take(len)
         .collect()
 }
 

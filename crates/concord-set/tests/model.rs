@@ -14,19 +14,17 @@ use std::collections::BTreeMap;
 
 use concord_set::concord_clock::{LamportClock, LamportTimestamp};
 use concord_set::{AddWins, Bias, LwwElementSet, Merge, RemoveWins};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
 
-/// splitmix64: a deterministic source for the histories.
-struct Rng(u64);
+/// A deterministic source for the histories.
+struct Rng(StdRng);
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+    fn new(seed: u64) -> Self {
+        Self(StdRng::seed_from_u64(seed))
     }
     fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        self.0.random_range(0..n)
     }
 }
 
@@ -105,7 +103,7 @@ fn random_set<B: Bias>(rng: &mut Rng, n: u64, range: u64) -> (LwwElementSet<u16,
 }
 
 fn history<B: Bias>(seed: u64) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut set: LwwElementSet<u16, u64, B> = LwwElementSet::new();
     let mut model = Plain::new();
     for step in 0..60 {
@@ -199,7 +197,7 @@ struct Replica<B> {
 /// compaction, breaking the precondition. Returns whether every value agreed with the oracle
 /// (after each late delivery and at the end) and how many entries compaction dropped.
 fn replicate<B: Bias>(seed: u64, violate: bool) -> (bool, usize) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut replicas: Vec<Replica<B>> = (0..3)
         .map(|i| Replica {
             clock: LamportClock::new(i),

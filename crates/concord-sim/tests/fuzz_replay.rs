@@ -18,6 +18,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use cap::Cap;
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
 
 /// Counts every allocation of this test process; `checks::decode_counted` reads it.
 #[global_allocator]
@@ -136,17 +138,11 @@ fn seeds_pass_their_checks() {
     }
 }
 
-/// Deterministic pseudo-random bytes (splitmix64).
+/// Deterministic pseudo-random bytes.
 fn noise(seed: u64, len: usize) -> Vec<u8> {
-    let mut state = seed;
-    (0..len)
-        .map(|_| {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            (z ^ (z >> 31)) as u8
-        })
+    StdRng::seed_from_u64(seed)
+        .random_iter()
+        .take(len)
         .collect()
 }
 
