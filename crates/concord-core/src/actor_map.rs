@@ -215,50 +215,24 @@ impl<A: Actor, V: Counts> ActorMap<A, V> {
     /// they differ, `None` if each has a value above the other's.
     #[must_use]
     pub fn compare(&self, other: &Self) -> Option<Ordering> {
-        let (mut le, mut ge) = (true, true);
         if self.actors == other.actors {
+            // Same actors: no keys to walk, and no early exit, so the loop vectorises.
+            let (mut le, mut ge) = (true, true);
             for (x, y) in self.values.iter().zip(&other.values) {
                 le &= x.leq(y);
                 ge &= y.leq(x);
             }
-        } else {
-            let (mut i, mut j) = (0, 0);
-            loop {
-                match (self.actors.get(i), other.actors.get(j)) {
-                    (Some(a), Some(b)) => match a.cmp(b) {
-                        Ordering::Less => {
-                            le = false;
-                            i += 1;
-                        }
-                        Ordering::Greater => {
-                            ge = false;
-                            j += 1;
-                        }
-                        Ordering::Equal => {
-                            if let (Some(x), Some(y)) = (self.values.get(i), other.values.get(j)) {
-                                le &= x.leq(y);
-                                ge &= y.leq(x);
-                            }
-                            i += 1;
-                            j += 1;
-                        }
-                    },
-                    (Some(_), None) => {
-                        le = false;
-                        break;
-                    }
-                    (None, Some(_)) => {
-                        ge = false;
-                        break;
-                    }
-                    (None, None) => break,
-                }
-                if !le && !ge {
-                    return None;
-                }
-            }
+            return crate::partial_order(le, ge);
         }
-        crate::partial_order(le, ge)
+        crate::sorted_partial_order(
+            &self.actors,
+            &other.actors,
+            |a| a,
+            |i, j| match (self.values.get(i), other.values.get(j)) {
+                (Some(x), Some(y)) => (x.leq(y), y.leq(x)),
+                _ => (true, true),
+            },
+        )
     }
 }
 

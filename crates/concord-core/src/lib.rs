@@ -22,7 +22,7 @@ pub mod laws;
 pub use actor::Actor;
 pub use actor_map::{ActorMap, Counts};
 pub use dot::Dot;
-pub use merge::{Merge, partial_order};
+pub use merge::{Merge, partial_order, sorted_partial_order};
 pub use replica_id::{ParseReplicaIdError, ReplicaId};
 pub use validation::{MAX_ENTRIES, ValidationError};
 

@@ -101,3 +101,64 @@ pub const fn partial_order(le: bool, ge: bool) -> Option<core::cmp::Ordering> {
         (false, false) => None,
     }
 }
+
+/// The pointwise partial order of two maps stored sorted by key, in one walk: an entry only one
+/// side holds is above the other side's missing entry, and `shared(i, j)` gives `(a ≤ b, b ≤ a)`
+/// for the entries `a[i]` and `b[j]` that share a key. The walk stops as soon as the maps are
+/// known to be incomparable.
+///
+/// `a` and `b` are the entries or just their keys, strictly increasing by `key`. The map types
+/// of the family (actor maps, sets) compute their [`PartialOrd`] with it.
+///
+/// ```
+/// use core::cmp::Ordering;
+/// use concord_core::sorted_partial_order;
+///
+/// // Maps as sorted (key, count) pairs.
+/// let order = |a: &[(u8, u64)], b: &[(u8, u64)]| {
+///     sorted_partial_order(a, b, |e| &e.0, |i, j| {
+///         let (x, y) = (a[i].1, b[j].1);
+///         (x <= y, y <= x)
+///     })
+/// };
+/// assert_eq!(order(&[(1, 2)], &[(1, 3), (2, 1)]), Some(Ordering::Less));
+/// assert_eq!(order(&[(1, 4)], &[(1, 3), (2, 1)]), None);
+/// assert_eq!(order(&[(1, 3)], &[(1, 3)]), Some(Ordering::Equal));
+/// ```
+pub fn sorted_partial_order<E, K: Ord + ?Sized>(
+    a: &[E],
+    b: &[E],
+    key: impl Fn(&E) -> &K,
+    mut shared: impl FnMut(usize, usize) -> (bool, bool),
+) -> Option<core::cmp::Ordering> {
+    use core::cmp::Ordering;
+    // `le`: a ≤ b so far; `ge`: a ≥ b so far.
+    let (mut le, mut ge) = (true, true);
+    let (mut i, mut j) = (0, 0);
+    while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
+        match key(x).cmp(key(y)) {
+            Ordering::Less => {
+                le = false;
+                i += 1;
+            }
+            Ordering::Greater => {
+                ge = false;
+                j += 1;
+            }
+            Ordering::Equal => {
+                let (x_le, x_ge) = shared(i, j);
+                le &= x_le;
+                ge &= x_ge;
+                i += 1;
+                j += 1;
+            }
+        }
+        if !le && !ge {
+            return None;
+        }
+    }
+    // What is left of either side, that side alone holds.
+    le &= i >= a.len();
+    ge &= j >= b.len();
+    partial_order(le, ge)
+}

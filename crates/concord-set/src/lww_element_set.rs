@@ -639,50 +639,21 @@ impl<T: Ord, S: Ord, B: Bias> PartialOrd for LwwElementSet<T, S, B> {
     /// remove stamp at least as great (a missing stamp is least). Sets that each hold something
     /// the other lacks are incomparable (`None`).
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        // `le`: self <= other so far; `ge`: self >= other so far.
-        let (mut le, mut ge) = (true, true);
-        let (mut i, mut j) = (0, 0);
-        loop {
-            match (self.entries.get(i), other.entries.get(j)) {
-                (None, None) => break,
-                (Some(_), None) => {
-                    le = false;
-                    i += 1;
+        concord_core::sorted_partial_order(
+            &self.entries,
+            &other.entries,
+            |e| &e.elem,
+            |i, j| match (self.entries.get(i), other.entries.get(j)) {
+                (Some(x), Some(y)) => {
+                    let (add, remove) = (
+                        x.stamps.add().cmp(&y.stamps.add()),
+                        x.stamps.remove().cmp(&y.stamps.remove()),
+                    );
+                    (add.is_le() && remove.is_le(), add.is_ge() && remove.is_ge())
                 }
-                (None, Some(_)) => {
-                    ge = false;
-                    j += 1;
-                }
-                (Some(x), Some(y)) => match x.elem.cmp(&y.elem) {
-                    Ordering::Less => {
-                        le = false;
-                        i += 1;
-                    }
-                    Ordering::Greater => {
-                        ge = false;
-                        j += 1;
-                    }
-                    Ordering::Equal => {
-                        for ord in [
-                            x.stamps.add().cmp(&y.stamps.add()),
-                            x.stamps.remove().cmp(&y.stamps.remove()),
-                        ] {
-                            match ord {
-                                Ordering::Less => ge = false,
-                                Ordering::Greater => le = false,
-                                Ordering::Equal => {}
-                            }
-                        }
-                        i += 1;
-                        j += 1;
-                    }
-                },
-            }
-            if !le && !ge {
-                return None;
-            }
-        }
-        concord_core::partial_order(le, ge)
+                _ => (true, true),
+            },
+        )
     }
 }
 
