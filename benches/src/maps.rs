@@ -1,7 +1,8 @@
 //! Actor-keyed maps: vector clocks, grow-only and positive-negative counters.
 
 use concord_clock::VectorClock;
-use concord_core::{Actor, ActorMap, Counts, Merge};
+use concord_core::lattice::{ActorMap, Counts};
+use concord_core::{Actor, Merge};
 use concord_counter::{GCounter, PnCounter};
 use crdts::{CmRDT, CvRDT};
 use rand::RngExt;
@@ -154,7 +155,7 @@ pub fn actor_map<A: Actor + FromBits, V: Counts>(entries: &[(u128, V)]) -> Actor
 
 /// The entries of a concord map, as bits, for checking.
 fn entries_of<A: Actor + Into<Bits>, V: Counts>(map: &ActorMap<A, V>) -> Vec<(u128, V)> {
-    map.iter().map(|(a, v)| ((*a).into().0, *v)).collect()
+    map.iter().map(|(a, v)| ((*a).into().0, v)).collect()
 }
 
 /// The bits of an actor, to compare merged states with the model.
@@ -180,8 +181,15 @@ impl From<u64> for Bits {
 }
 
 /// An actor usable by both libraries in these benches.
-pub trait BenchActor: Actor + FromBits + Into<Bits> + Send + Sync {}
-impl<T: Actor + FromBits + Into<Bits> + Send + Sync> BenchActor for T {}
+pub trait BenchActor:
+    Actor + serde::Serialize + serde::de::DeserializeOwned + FromBits + Into<Bits> + Send + Sync
+{
+}
+impl<
+    T: Actor + serde::Serialize + serde::de::DeserializeOwned + FromBits + Into<Bits> + Send + Sync,
+> BenchActor for T
+{
+}
 
 /// The crdts vector clock holding `entries`.
 #[must_use]

@@ -86,7 +86,7 @@ pub fn lww_batches() -> Vec<LwwBatch> {
         for (x, y) in mine.iter_mut().zip(&batch.concord_b) {
             x.merge(y);
         }
-        assert!(mine.iter().map(|r| *r.get()).eq(expected.iter().copied()));
+        assert!(mine.iter().map(|r| *r.value()).eq(expected.iter().copied()));
         let mut theirs = batch.crdts_a.clone();
         for (x, y) in theirs.iter_mut().zip(batch.crdts_b.clone()) {
             x.merge(y);

@@ -1,7 +1,8 @@
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 
-use concord_core::{Actor, ActorMap, Dot, Merge, ReplicaId};
+use concord_core::lattice::ActorMap;
+use concord_core::{Actor, Dot, Merge, ReplicaId};
 
 use crate::VectorClock;
 
@@ -41,7 +42,10 @@ use crate::VectorClock;
     feature = "serde",
     serde(
         try_from = "DotContextWire<A>",
-        bound(serialize = "A: Actor", deserialize = "A: Actor")
+        bound(
+            serialize = "A: Actor + serde::Serialize",
+            deserialize = "A: Actor + serde::Deserialize<'de>"
+        )
     )
 )]
 pub struct DotContext<A = ReplicaId> {
@@ -166,11 +170,18 @@ impl<A: Actor> DotContext<A> {
         Dot::new(actor, self.max_counter(&actor).saturating_add(1))
     }
 
-    /// The dot of `actor`'s next event, or `None` when its counter would overflow `u64`.
-    #[must_use]
-    pub fn checked_next_dot(&self, actor: A) -> Option<Dot<A>> {
-        let counter = self.max_counter(&actor).checked_add(1)?;
-        Some(Dot::new(actor, counter))
+    /// The dot of `actor`'s next event.
+    ///
+    /// # Errors
+    ///
+    /// [`Overflow`](concord_core::Overflow) when `actor` already has a dot with counter
+    /// `u64::MAX` (only a misbehaving peer's state gets there).
+    pub fn checked_next_dot(&self, actor: A) -> Result<Dot<A>, concord_core::Overflow> {
+        let seen = self.max_counter(&actor);
+        let counter = seen
+            .checked_add(1)
+            .ok_or(concord_core::Overflow::new(seen, 1))?;
+        Ok(Dot::new(actor, counter))
     }
 
     /// The largest counter seen for `actor`, in the vector or the cloud (0 when none).
@@ -274,7 +285,7 @@ impl<A: Actor> PartialOrd for DotContext<A> {
     /// Set inclusion: `Less` when every dot of `self` is in `other` and `other` has more,
     /// `None` when each has a dot the other lacks.
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        concord_core::partial_order(self.is_subset(other), other.is_subset(self))
+        concord_core::lattice::partial_order(self.is_subset(other), other.is_subset(self))
     }
 }
 
@@ -282,7 +293,7 @@ impl<A: Actor> PartialOrd for DotContext<A> {
 /// and the cloud, checked by `TryFrom`.
 #[cfg(feature = "serde")]
 #[derive(serde::Deserialize)]
-#[serde(bound(deserialize = "A: Actor"))]
+#[serde(bound(deserialize = "A: Actor + serde::Deserialize<'de>"))]
 struct DotContextWire<A> {
     vector: VectorClock<A>,
     cloud: Vec<Dot<A>>,
@@ -320,7 +331,10 @@ impl<A: Actor> TryFrom<DotContextWire<A>> for DotContext<A> {
 }
 
 #[cfg(feature = "serde")]
-impl<A: Actor> concord_core::codec::WireType for DotContext<A> {
+impl<A> concord_core::codec::WireType for DotContext<A>
+where
+    A: Actor + serde::Serialize + serde::de::DeserializeOwned,
+{
     const TAG: u16 = concord_core::codec::tag::DOT_CONTEXT;
     const VERSION: u16 = 2;
     const NAME: &'static str = "DotContext";

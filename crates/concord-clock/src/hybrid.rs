@@ -1,6 +1,6 @@
-use alloc::rc::Rc;
-use core::cell::Cell;
+use alloc::sync::Arc;
 use core::fmt;
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use concord_core::{Actor, Merge, ReplicaId};
 
@@ -22,10 +22,12 @@ impl<S: TimeSource + ?Sized> TimeSource for &S {
     }
 }
 
-/// The operating system's wall clock ([`std::time::SystemTime`]).
+/// The operating system's wall clock (`std::time::SystemTime`), the default source of a
+/// [`HybridClock`].
 ///
-/// A system time before the epoch reads as 0.
-#[cfg(feature = "std")]
+/// A system time before the epoch reads as 0. The type exists with every feature set, so that
+/// `HybridClock` has one definition with the same default parameters everywhere; it is a
+/// [`TimeSource`] only with the `std` feature.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct SystemTimeSource;
 
@@ -41,8 +43,8 @@ impl TimeSource for SystemTimeSource {
 /// A physical clock moved by hand, for tests and simulations.
 ///
 /// Clones share one time: keep a clone, give another to a [`HybridClock`], and move time with
-/// [`set`](Self::set) or [`advance`](Self::advance). It is single-threaded (`!Send`); for
-/// clocks on several threads implement [`TimeSource`] over an atomic.
+/// [`set`](Self::set) or [`advance`](Self::advance). The time is an atomic behind an `Arc`, so
+/// the source is `Send + Sync` and clones may live on different threads.
 ///
 /// ```
 /// use concord_clock::{HybridClock, ManualTimeSource};
@@ -52,10 +54,15 @@ impl TimeSource for SystemTimeSource {
 /// assert_eq!(clock.now().wall, 1_000);
 /// time.advance(5);
 /// assert_eq!(clock.now().wall, 1_005);
+///
+/// // Another thread can move the same time.
+/// let remote = time.clone();
+/// std::thread::spawn(move || remote.set(2_000)).join().unwrap();
+/// assert_eq!(time.millis(), 2_000);
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct ManualTimeSource {
-    millis: Rc<Cell<u64>>,
+    millis: Arc<AtomicU64>,
 }
 
 impl ManualTimeSource {
@@ -63,35 +70,42 @@ impl ManualTimeSource {
     #[must_use]
     pub fn new(millis: u64) -> Self {
         Self {
-            millis: Rc::new(Cell::new(millis)),
+            millis: Arc::new(AtomicU64::new(millis)),
         }
     }
 
     /// Sets the time, forwards or backwards, for every clone.
     pub fn set(&self, millis: u64) {
-        self.millis.set(millis);
+        self.millis.store(millis, Ordering::SeqCst);
     }
 
     /// Moves the time forwards by `millis` (saturating at `u64::MAX`).
     pub fn advance(&self, millis: u64) {
-        self.millis.set(self.millis.get().saturating_add(millis));
+        self.update(|now| now.saturating_add(millis));
     }
 
     /// Moves the time backwards by `millis` (saturating at 0), as a clock correction does.
     pub fn rewind(&self, millis: u64) {
-        self.millis.set(self.millis.get().saturating_sub(millis));
+        self.update(|now| now.saturating_sub(millis));
     }
 
-    /// The current reading.
+    /// The current reading, in milliseconds.
     #[must_use]
-    pub fn get(&self) -> u64 {
-        self.millis.get()
+    pub fn millis(&self) -> u64 {
+        self.millis.load(Ordering::SeqCst)
+    }
+
+    fn update(&self, step: impl Fn(u64) -> u64) {
+        // `fetch_update` only fails when the closure returns `None`; this one never does.
+        let _ = self
+            .millis
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |now| Some(step(now)));
     }
 }
 
 impl TimeSource for ManualTimeSource {
     fn now_millis(&self) -> u64 {
-        self.millis.get()
+        self.millis()
     }
 }
 
@@ -135,7 +149,10 @@ impl<A: Actor> Merge for HybridTimestamp<A> {
 }
 
 #[cfg(feature = "serde")]
-impl<A: Actor> concord_core::codec::WireType for HybridTimestamp<A> {
+impl<A> concord_core::codec::WireType for HybridTimestamp<A>
+where
+    A: Actor + serde::Serialize + serde::de::DeserializeOwned,
+{
     const TAG: u16 = concord_core::codec::tag::HYBRID_TIMESTAMP;
     const VERSION: u16 = 1;
     const NAME: &'static str = "HybridTimestamp";
@@ -189,55 +206,48 @@ const fn bump(wall: u64, logical: u32) -> (u64, u32) {
     }
 }
 
-macro_rules! hybrid_clock {
-    ($($generics:tt)*) => {
-        /// A hybrid logical clock (Kulkarni, Demirbas, Madeppa, Avva and Leone, "Logical
-        /// Physical Clocks", 2014): timestamps that follow physical time closely yet never go
-        /// backwards and respect causality like a Lamport clock.
-        ///
-        /// Each timestamp carries the largest physical time seen (`wall`, in milliseconds since
-        /// the Unix epoch) and a logical counter that orders events within one millisecond.
-        /// [`now`](Self::now) stamps a local event; [`observe`](Self::observe) applies the
-        /// receive rule to a remote timestamp, refusing one that runs more than
-        /// [`max_drift`](Self::max_drift) ahead of local physical time (500 ms by default), so
-        /// one peer with a broken clock cannot drag every clock into the future.
-        ///
-        /// # Limits
-        ///
-        /// - The logical counter is a `u32`. When it would overflow (more than 2³² events
-        ///   within one millisecond, or a peer sending a full counter), the clock moves its
-        ///   `wall` one millisecond ahead and resets the counter to 0; timestamps stay strictly
-        ///   increasing.
-        /// - At the largest representable time (`wall == u64::MAX`, some 584 million years
-        ///   after 1970, so only a broken time source reaches it) the clock saturates and
-        ///   repeats its last timestamp.
-        ///
-        /// ```
-        /// use concord_clock::{HybridClock, ManualTimeSource};
-        ///
-        /// let time = ManualTimeSource::new(10_000);
-        /// let mut clock = HybridClock::new(1u64, time.clone());
-        /// let a = clock.now();
-        /// time.rewind(3_000); // the physical clock is corrected backwards
-        /// let b = clock.now();
-        /// assert!(b > a);
-        /// assert_eq!((b.wall, b.logical), (10_000, 1));
-        /// ```
-        #[derive(Clone, Debug)]
-        pub struct HybridClock<$($generics)*> {
-            last: HybridTimestamp<A>,
-            max_drift: u64,
-            source: S,
-        }
-    };
+/// A hybrid logical clock (Kulkarni, Demirbas, Madeppa, Avva and Leone, "Logical
+/// Physical Clocks", 2014): timestamps that follow physical time closely yet never go
+/// backwards and respect causality like a Lamport clock.
+///
+/// Each timestamp carries the largest physical time seen (`wall`, in milliseconds since
+/// the Unix epoch) and a logical counter that orders events within one millisecond.
+/// [`now`](Self::now) stamps a local event; [`observe`](Self::observe) applies the
+/// receive rule to a remote timestamp, refusing one that runs more than
+/// [`max_drift`](Self::max_drift) ahead of local physical time (500 ms by default), so
+/// one peer with a broken clock cannot drag every clock into the future.
+///
+/// # Limits
+///
+/// - The logical counter is a `u32`. When it would overflow (more than 2³² events
+///   within one millisecond, or a peer sending a full counter), the clock moves its
+///   `wall` one millisecond ahead and resets the counter to 0; timestamps stay strictly
+///   increasing.
+/// - At the largest representable time (`wall == u64::MAX`, some 584 million years
+///   after 1970, so only a broken time source reaches it) the clock saturates and
+///   repeats its last timestamp.
+///
+/// ```
+/// use concord_clock::{HybridClock, ManualTimeSource};
+///
+/// let time = ManualTimeSource::new(10_000);
+/// let mut clock = HybridClock::new(1u64, time.clone());
+/// let a = clock.now();
+/// time.rewind(3_000); // the physical clock is corrected backwards
+/// let b = clock.now();
+/// assert!(b > a);
+/// assert_eq!((b.wall, b.logical), (10_000, 1));
+/// ```
+///
+/// `HybridClock` alone means `HybridClock<ReplicaId, SystemTimeSource>`. Without the `std`
+/// feature there is no system clock: [`SystemTimeSource`] then implements no [`TimeSource`],
+/// so a clock must name its own source, as in `HybridClock<u64, MySource>`.
+#[derive(Clone, Debug)]
+pub struct HybridClock<A = ReplicaId, S = SystemTimeSource> {
+    last: HybridTimestamp<A>,
+    max_drift: u64,
+    source: S,
 }
-
-#[cfg(feature = "std")]
-hybrid_clock!(A = ReplicaId, S = SystemTimeSource);
-// Without `std` there is no system clock to default to, and a defaulted `A` would have to be
-// followed by a defaulted `S`: both parameters are then explicit.
-#[cfg(not(feature = "std"))]
-hybrid_clock!(A, S);
 
 impl<A: Actor, S: TimeSource> HybridClock<A, S> {
     /// A clock for `actor` reading physical time from `source`, with the default maximum drift

@@ -1,26 +1,4 @@
-use core::fmt;
-
-use concord_core::{Actor, Merge, ReplicaId};
-
-/// Why a clock refused to move.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ClockError {
-    /// The next time would not fit in a `u64`. The clock is unchanged.
-    Overflow,
-}
-
-impl fmt::Display for ClockError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Overflow => {
-                f.write_str("logical time would overflow u64; the clock is unchanged")
-            }
-        }
-    }
-}
-
-impl core::error::Error for ClockError {}
+use concord_core::{Actor, Merge, Overflow, ReplicaId};
 
 /// One event's Lamport time: totally ordered by `time`, then `actor`.
 ///
@@ -54,7 +32,10 @@ impl<A: Actor> Merge for LamportTimestamp<A> {
 }
 
 #[cfg(feature = "serde")]
-impl<A: Actor> concord_core::codec::WireType for LamportTimestamp<A> {
+impl<A> concord_core::codec::WireType for LamportTimestamp<A>
+where
+    A: Actor + serde::Serialize + serde::de::DeserializeOwned,
+{
     const TAG: u16 = concord_core::codec::tag::LAMPORT_TIMESTAMP;
     const VERSION: u16 = 1;
     const NAME: &'static str = "LamportTimestamp";
@@ -73,7 +54,7 @@ impl<A: Actor> concord_core::codec::WireType for LamportTimestamp<A> {
 /// b.observe(&t1)?; // receive rule: max(local, remote) + 1
 /// let t2 = b.tick()?;
 /// assert!(t2 > t1);
-/// # Ok::<(), concord_clock::ClockError>(())
+/// # Ok::<(), concord_clock::Overflow>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -114,9 +95,12 @@ impl<A: Actor> LamportClock<A> {
     ///
     /// # Errors
     ///
-    /// [`ClockError::Overflow`] when the time is already `u64::MAX`; the clock is unchanged.
-    pub fn tick(&mut self) -> Result<LamportTimestamp<A>, ClockError> {
-        self.time = self.time.checked_add(1).ok_or(ClockError::Overflow)?;
+    /// [`Overflow`] when the time is already `u64::MAX`; the clock is unchanged.
+    pub fn tick(&mut self) -> Result<LamportTimestamp<A>, Overflow> {
+        self.time = self
+            .time
+            .checked_add(1)
+            .ok_or(Overflow::new(self.time, 1))?;
         Ok(self.current())
     }
 
@@ -125,20 +109,20 @@ impl<A: Actor> LamportClock<A> {
     ///
     /// # Errors
     ///
-    /// [`ClockError::Overflow`] when that would not fit in a `u64` (a remote time of
+    /// [`Overflow`] when that would not fit in a `u64` (a remote time of
     /// `u64::MAX`, as only a faulty or hostile peer sends); the clock is unchanged.
-    pub fn observe(&mut self, remote: &LamportTimestamp<A>) -> Result<(), ClockError> {
-        self.time = self
-            .time
-            .max(remote.time)
-            .checked_add(1)
-            .ok_or(ClockError::Overflow)?;
+    pub fn observe(&mut self, remote: &LamportTimestamp<A>) -> Result<(), Overflow> {
+        let seen = self.time.max(remote.time);
+        self.time = seen.checked_add(1).ok_or(Overflow::new(seen, 1))?;
         Ok(())
     }
 }
 
 #[cfg(feature = "serde")]
-impl<A: Actor> concord_core::codec::WireType for LamportClock<A> {
+impl<A> concord_core::codec::WireType for LamportClock<A>
+where
+    A: Actor + serde::Serialize + serde::de::DeserializeOwned,
+{
     const TAG: u16 = concord_core::codec::tag::LAMPORT_CLOCK;
     const VERSION: u16 = 1;
     const NAME: &'static str = "LamportClock";

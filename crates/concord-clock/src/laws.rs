@@ -73,7 +73,7 @@ impl Model for VectorClockModel {
     }
 
     fn value(state: &VectorClock<u64>) -> BTreeMap<u64, u64> {
-        state.iter().collect()
+        state.iter().map(|(&a, n)| (a, n)).collect()
     }
 
     fn expected(oracle: &BTreeMap<u64, u64>) -> BTreeMap<u64, u64> {
@@ -206,7 +206,7 @@ impl Model for HybridModel {
 fn dot_op(actor: u64, state: &DotContext<u64>, op: u8) -> Option<Dot<u64>> {
     match op % 4 {
         // The replica's next event.
-        0 | 1 => state.checked_next_dot(actor),
+        0 | 1 => state.checked_next_dot(actor).ok(),
         // An event whose predecessors are still in flight: 1 to 3 dots beyond the next.
         2 => {
             let skip = u64::from(op / 4 % 3) + 1;
@@ -267,7 +267,7 @@ impl Model for DotContextModel {
         let contiguous = state
             .vector()
             .iter()
-            .flat_map(|(actor, n)| (1..=n).map(move |counter| (actor, counter)));
+            .flat_map(|(&actor, n)| (1..=n).map(move |counter| (actor, counter)));
         let cloud = state.cloud().iter().map(|d| (d.actor, d.counter));
         contiguous.chain(cloud).collect()
     }

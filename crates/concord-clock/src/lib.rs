@@ -15,12 +15,11 @@ mod vector;
 #[cfg(feature = "laws")]
 pub mod laws;
 
-pub use concord_core::{self, Merge, ReplicaId};
+pub use concord_core::{self, Actor, Merge, Overflow, ReplicaId};
 pub use dot_context::DotContext;
-#[cfg(feature = "std")]
-pub use hybrid::SystemTimeSource;
 pub use hybrid::{
-    ClockSkew, DEFAULT_MAX_DRIFT_MS, HybridClock, HybridTimestamp, ManualTimeSource, TimeSource,
+    ClockSkew, DEFAULT_MAX_DRIFT_MS, HybridClock, HybridTimestamp, ManualTimeSource,
+    SystemTimeSource, TimeSource,
 };
-pub use lamport::{ClockError, LamportClock, LamportTimestamp};
+pub use lamport::{LamportClock, LamportTimestamp};
 pub use vector::{Causality, VectorClock};

@@ -1,8 +1,9 @@
 use core::cmp::Ordering;
 
-use concord_core::{Actor, ActorMap, Dot, Merge, ReplicaId};
+use concord_core::lattice::{ActorMap, Iter};
+use concord_core::{Actor, Dot, Merge, ReplicaId};
 
-use crate::ClockError;
+use concord_core::Overflow;
 
 /// How two vector clocks relate in causal order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -66,13 +67,19 @@ impl Causality {
 /// b.merge(&a);
 /// assert_eq!(a.compare(&b), Causality::Before);
 /// assert!(a < b);
-/// # Ok::<(), concord_clock::ClockError>(())
+/// # Ok::<(), concord_clock::Overflow>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(
     feature = "serde",
-    serde(transparent, bound(serialize = "A: Actor", deserialize = "A: Actor"))
+    serde(
+        transparent,
+        bound(
+            serialize = "A: Actor + serde::Serialize",
+            deserialize = "A: Actor + serde::Deserialize<'de>"
+        )
+    )
 )]
 pub struct VectorClock<A = ReplicaId> {
     entries: ActorMap<A, u64>,
@@ -105,14 +112,11 @@ impl<A: Actor> VectorClock<A> {
     ///
     /// # Errors
     ///
-    /// [`ClockError::Overflow`] when `actor` already counts `u64::MAX` events; the counter
+    /// [`Overflow`] when `actor` already counts `u64::MAX` events; the counter
     /// never wraps and the clock is unchanged.
-    pub fn increment(&mut self, actor: A) -> Result<Dot<A>, ClockError> {
-        let counter = self
-            .entries
-            .get(&actor)
-            .checked_add(1)
-            .ok_or(ClockError::Overflow)?;
+    pub fn increment(&mut self, actor: A) -> Result<Dot<A>, Overflow> {
+        let seen = self.entries.get(&actor);
+        let counter = seen.checked_add(1).ok_or(Overflow::new(seen, 1))?;
         self.entries.set(actor, counter);
         Ok(Dot::new(actor, counter))
     }
@@ -141,13 +145,13 @@ impl<A: Actor> VectorClock<A> {
     /// The causal relation of `self` to `other`.
     #[must_use]
     pub fn compare(&self, other: &Self) -> Causality {
-        Causality::from_ordering(self.entries.compare(&other.entries))
+        Causality::from_ordering(self.entries.partial_cmp(&other.entries))
     }
 
-    /// The `(actor, counter)` entries in actor order, zero entries omitted.
-    #[must_use]
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (A, u64)> + '_ {
-        self.entries.iter().map(|(a, c)| (*a, *c))
+    /// The `(&actor, counter)` entries in actor order, zero entries omitted.
+    #[must_use = "iterators are lazy"]
+    pub fn iter(&self) -> Iter<'_, A, u64> {
+        self.entries.iter()
     }
 
     /// Number of actors with at least one event.
@@ -185,15 +189,26 @@ impl<A: Actor> FromIterator<(A, u64)> for VectorClock<A> {
     /// Builds a clock from entries in any order; an actor given twice keeps its larger count
     /// and zero counts are dropped.
     fn from_iter<I: IntoIterator<Item = (A, u64)>>(iter: I) -> Self {
-        let mut pairs: alloc::vec::Vec<(A, u64)> = iter.into_iter().collect();
-        pairs.sort_unstable();
-        let mut entries = ActorMap::new();
-        // Sorted by actor, then counter: the last pair of each actor is its maximum, and each
-        // `set` lands at the end of the map.
-        for (actor, counter) in pairs {
-            entries.set(actor, counter);
+        Self {
+            entries: iter.into_iter().collect(),
         }
-        Self { entries }
+    }
+}
+
+impl<A: Actor> Extend<(A, u64)> for VectorClock<A> {
+    /// Merges the entries in: each actor keeps the larger of its count here and the counts
+    /// given.
+    fn extend<I: IntoIterator<Item = (A, u64)>>(&mut self, iter: I) {
+        self.entries.extend(iter);
+    }
+}
+
+impl<'a, A: Actor> IntoIterator for &'a VectorClock<A> {
+    type Item = (&'a A, u64);
+    type IntoIter = Iter<'a, A, u64>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
     }
 }
 
@@ -207,12 +222,15 @@ impl<A: Actor> Merge for VectorClock<A> {
 impl<A: Actor> PartialOrd for VectorClock<A> {
     /// The causal order: `Less` when `self` happened before `other`, `None` when concurrent.
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        self.entries.compare(&other.entries)
+        self.entries.partial_cmp(&other.entries)
     }
 }
 
 #[cfg(feature = "serde")]
-impl<A: Actor> concord_core::codec::WireType for VectorClock<A> {
+impl<A> concord_core::codec::WireType for VectorClock<A>
+where
+    A: Actor + serde::Serialize + serde::de::DeserializeOwned,
+{
     const TAG: u16 = concord_core::codec::tag::VECTOR_CLOCK;
     const VERSION: u16 = 2;
     const NAME: &'static str = "VectorClock";

@@ -1,6 +1,6 @@
 //! Lamport clocks: ticks, the receive rule and overflow refusal.
 
-use concord_clock::{ClockError, LamportClock, LamportTimestamp, Merge};
+use concord_clock::{LamportClock, LamportTimestamp, Merge, Overflow};
 
 #[test]
 fn tick_and_receive_rule() {
@@ -21,12 +21,12 @@ fn observe_refuses_overflow_and_changes_nothing() {
     let before = c;
     assert_eq!(
         c.observe(&LamportTimestamp::new(u64::MAX, 2)),
-        Err(ClockError::Overflow)
+        Err(Overflow::new(u64::MAX, 1))
     );
     assert_eq!(c, before);
     c.observe(&LamportTimestamp::new(u64::MAX - 1, 2)).unwrap();
     assert_eq!(c.time(), u64::MAX);
-    assert_eq!(c.tick(), Err(ClockError::Overflow));
+    assert_eq!(c.tick(), Err(Overflow::new(u64::MAX, 1)));
     assert_eq!(c.time(), u64::MAX);
 }
 

@@ -2,7 +2,7 @@
 
 use core::cmp::Ordering;
 
-use concord_clock::{Causality, ClockError, Merge, VectorClock};
+use concord_clock::{Causality, Merge, Overflow, VectorClock};
 use concord_core::Dot;
 
 fn clock(entries: &[(u64, u64)]) -> VectorClock<u64> {
@@ -98,7 +98,7 @@ fn increment_returns_consecutive_dots() {
     assert_eq!(c.increment(3), Ok(Dot::new(3, 1)));
     assert_eq!(c.get(&7), 2);
     assert_eq!(c.get(&4), 0);
-    assert_eq!(c.iter().collect::<Vec<_>>(), [(3, 1), (7, 2)]);
+    assert_eq!(c.iter().collect::<Vec<_>>(), [(&3, 1), (&7, 2)]);
 }
 
 #[test]
@@ -106,7 +106,7 @@ fn increment_at_the_limit_is_refused_and_changes_nothing() {
     let mut c = clock(&[(1, u64::MAX - 1)]);
     assert_eq!(c.increment(1), Ok(Dot::new(1, u64::MAX)));
     let before = c.clone();
-    assert_eq!(c.increment(1), Err(ClockError::Overflow));
+    assert_eq!(c.increment(1), Err(Overflow::new(u64::MAX, 1)));
     assert_eq!(c, before);
 }
 
@@ -146,4 +146,15 @@ fn causality_round_trips_through_ordering() {
     ] {
         assert_eq!(Causality::from_ordering(c.to_ordering()), c);
     }
+}
+
+#[test]
+fn extend_and_iterate_by_reference() {
+    let mut c: VectorClock<u64> = [(3, 1), (7, 2)].into_iter().collect();
+    c.extend([(3, 4), (5, 1), (7, 1)]);
+    assert_eq!(
+        (&c).into_iter().collect::<Vec<_>>(),
+        [(&3, 4), (&5, 1), (&7, 2)]
+    );
+    assert_eq!(c.iter().len(), 3);
 }

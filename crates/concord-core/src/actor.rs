@@ -8,25 +8,21 @@ use core::hash::Hash;
 /// systems that already number their replicas. The trait is implemented for every type that
 /// meets the bound; there is nothing to implement by hand.
 ///
-/// With the `serde` feature the bound includes `Serialize` and `DeserializeOwned`.
-#[cfg(feature = "serde")]
-pub trait Actor:
-    Ord + Copy + Hash + Debug + serde::Serialize + serde::de::DeserializeOwned
-{
-}
-
-#[cfg(feature = "serde")]
-impl<T> Actor for T where
-    T: Ord + Copy + Hash + Debug + serde::Serialize + serde::de::DeserializeOwned
-{
-}
-
-/// The bound for replica identifiers.
+/// The bound is the same with every feature set: an id type without serde impls stays an
+/// `Actor` when the `serde` feature is on. Serialization needs `A: Serialize` or
+/// `A: DeserializeOwned` only on the impls that encode or decode (`Serialize`, `Deserialize`,
+/// [`codec::WireType`](crate::codec::WireType)).
 ///
-/// Every type in the family is generic over `A: Actor`, with [`ReplicaId`](crate::ReplicaId)
-/// as the default. The trait is implemented for every type that meets the bound.
-#[cfg(not(feature = "serde"))]
+/// ```
+/// use concord_core::Actor;
+///
+/// // No serde impls, whatever features are on.
+/// #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// struct NodeId(u32);
+///
+/// fn takes_actor<A: Actor>(_: A) {}
+/// takes_actor(NodeId(7));
+/// ```
 pub trait Actor: Ord + Copy + Hash + Debug {}
 
-#[cfg(not(feature = "serde"))]
 impl<T> Actor for T where T: Ord + Copy + Hash + Debug {}

@@ -90,7 +90,8 @@ impl Counts for [u64; 2] {
 /// when the other side brings actors this one lacks, and then exactly what the union needs.
 ///
 /// ```
-/// use concord_core::{ActorMap, Merge};
+/// use concord_core::Merge;
+/// use concord_core::lattice::ActorMap;
 ///
 /// let mut a = ActorMap::<u64>::new();
 /// a.set(1, 5);
@@ -99,7 +100,8 @@ impl Counts for [u64; 2] {
 /// b.set(1, 2);
 /// b.set(2, 7);
 /// a.merge(&b);
-/// assert_eq!(a.iter().collect::<Vec<_>>(), [(&1, &5), (&2, &7), (&3, &1)]);
+/// assert_eq!(a.iter().collect::<Vec<_>>(), [(&1, 5), (&2, 7), (&3, 1)]);
+/// assert!(b < a);
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ActorMap<A, V = u64> {
@@ -205,16 +207,19 @@ impl<A: Actor, V: Counts> ActorMap<A, V> {
         &self.values
     }
 
-    /// The entries in actor order.
+    /// The `(actor, value)` entries in actor order, values by copy.
     #[must_use = "iterators are lazy"]
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&A, &V)> + '_ {
-        self.actors.iter().zip(self.values.iter())
+    pub fn iter(&self) -> Iter<'_, A, V> {
+        Iter {
+            inner: self.actors.iter().zip(self.values.iter()),
+        }
     }
+}
 
+impl<A: Actor, V: Counts> PartialOrd for ActorMap<A, V> {
     /// The pointwise order: `Some(Less)` if every value of `self` is at most the other's and
     /// they differ, `None` if each has a value above the other's.
-    #[must_use]
-    pub fn compare(&self, other: &Self) -> Option<Ordering> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         if self.actors == other.actors {
             // Same actors: no keys to walk, and no early exit, so the loop vectorises.
             let (mut le, mut ge) = (true, true);
@@ -222,9 +227,9 @@ impl<A: Actor, V: Counts> ActorMap<A, V> {
                 le &= x.leq(y);
                 ge &= y.leq(x);
             }
-            return crate::partial_order(le, ge);
+            return crate::lattice::partial_order(le, ge);
         }
-        crate::sorted_partial_order(
+        crate::lattice::sorted_partial_order(
             &self.actors,
             &other.actors,
             |a| a,
@@ -233,6 +238,88 @@ impl<A: Actor, V: Counts> ActorMap<A, V> {
                 _ => (true, true),
             },
         )
+    }
+}
+
+/// The entries of an [`ActorMap`] in actor order: `(&actor, value)`, the value by copy.
+///
+/// Returned by [`ActorMap::iter`] and by the `iter` of every collection built on an actor map
+/// (vector clocks, counters).
+#[derive(Clone, Debug)]
+pub struct Iter<'a, A, V> {
+    inner: core::iter::Zip<core::slice::Iter<'a, A>, core::slice::Iter<'a, V>>,
+}
+
+impl<'a, A, V: Copy> Iterator for Iter<'a, A, V> {
+    type Item = (&'a A, V);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        self.inner.next().map(|(a, v)| (a, *v))
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl<A, V: Copy> ExactSizeIterator for Iter<'_, A, V> {}
+
+impl<A, V: Copy> DoubleEndedIterator for Iter<'_, A, V> {
+    #[inline]
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.inner.next_back().map(|(a, v)| (a, *v))
+    }
+}
+
+impl<A, V: Copy> core::iter::FusedIterator for Iter<'_, A, V> {}
+
+impl<'a, A: Actor, V: Counts> IntoIterator for &'a ActorMap<A, V> {
+    type Item = (&'a A, V);
+    type IntoIter = Iter<'a, A, V>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl<A: Actor, V: Counts> FromIterator<(A, V)> for ActorMap<A, V> {
+    /// Builds a map from entries in any order, joined as states: an actor given twice keeps
+    /// the join (pointwise maximum) of its values, and zero values are dropped.
+    ///
+    /// ```
+    /// use concord_core::lattice::ActorMap;
+    ///
+    /// let map: ActorMap<u64> = [(3, 1), (1, 5), (3, 4), (2, 0)].into_iter().collect();
+    /// assert_eq!(map.iter().collect::<Vec<_>>(), [(&1, 5), (&3, 4)]);
+    /// ```
+    fn from_iter<I: IntoIterator<Item = (A, V)>>(iter: I) -> Self {
+        let mut pairs: Vec<(A, V)> = iter.into_iter().filter(|(_, v)| !v.is_zero()).collect();
+        pairs.sort_unstable_by_key(|&(actor, _)| actor);
+        let mut map = Self::new();
+        map.actors.reserve(pairs.len());
+        map.values.reserve(pairs.len());
+        for (actor, value) in pairs {
+            match (map.actors.last(), map.values.last_mut()) {
+                (Some(last), Some(joined)) if *last == actor => *joined = joined.join(value),
+                _ => {
+                    map.actors.push(actor);
+                    map.values.push(value);
+                }
+            }
+        }
+        map
+    }
+}
+
+impl<A: Actor, V: Counts> Extend<(A, V)> for ActorMap<A, V> {
+    /// Joins the entries into the map: each actor keeps the pointwise maximum of its value
+    /// here and the values given. It is a merge with the map the entries build, not an
+    /// increment.
+    fn extend<I: IntoIterator<Item = (A, V)>>(&mut self, iter: I) {
+        let other: Self = iter.into_iter().collect();
+        crate::Merge::merge(self, &other);
     }
 }
 
@@ -319,7 +406,7 @@ impl<A: Actor, V: Counts> crate::Merge for ActorMap<A, V> {
                     i += 1;
                 }
                 if let Some(x) = self.values.get_mut(i) {
-                    *x = x.join(*y);
+                    *x = x.join(y);
                 }
                 i += 1;
             }

@@ -80,7 +80,10 @@ impl<A> TryFrom<DotWire<A>> for Dot<A> {
 }
 
 #[cfg(feature = "serde")]
-impl<A: crate::Actor> crate::codec::WireType for Dot<A> {
+impl<A> crate::codec::WireType for Dot<A>
+where
+    A: crate::Actor + serde::Serialize + serde::de::DeserializeOwned,
+{
     const TAG: u16 = crate::codec::tag::DOT;
     const VERSION: u16 = 1;
     const NAME: &'static str = "Dot";

@@ -11,18 +11,20 @@ mod actor;
 mod actor_map;
 mod dot;
 mod merge;
+mod overflow;
 mod replica_id;
 mod validation;
 
 #[cfg(feature = "serde")]
 pub mod codec;
+pub mod lattice;
 #[cfg(feature = "laws")]
 pub mod laws;
 
 pub use actor::Actor;
-pub use actor_map::{ActorMap, Counts};
 pub use dot::Dot;
-pub use merge::{Merge, partial_order, sorted_partial_order};
+pub use merge::Merge;
+pub use overflow::Overflow;
 pub use replica_id::{ParseReplicaIdError, ReplicaId};
 pub use validation::{MAX_ENTRIES, ValidationError};
 

@@ -87,7 +87,7 @@ pub trait Merge {
 ///
 /// ```
 /// use core::cmp::Ordering;
-/// use concord_core::partial_order;
+/// use concord_core::lattice::partial_order;
 ///
 /// assert_eq!(partial_order(true, false), Some(Ordering::Less));
 /// assert_eq!(partial_order(false, false), None);
@@ -112,7 +112,7 @@ pub const fn partial_order(le: bool, ge: bool) -> Option<core::cmp::Ordering> {
 ///
 /// ```
 /// use core::cmp::Ordering;
-/// use concord_core::sorted_partial_order;
+/// use concord_core::lattice::sorted_partial_order;
 ///
 /// // Maps as sorted (key, count) pairs.
 /// let order = |a: &[(u8, u64)], b: &[(u8, u64)]| {

@@ -2,7 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use concord_core::{ActorMap, Merge};
+use concord_core::Merge;
+use concord_core::lattice::ActorMap;
 
 struct Rng(u64);
 impl Rng {
@@ -44,7 +45,7 @@ fn merge_and_compare_match_a_model() {
             (false, true) => Some(std::cmp::Ordering::Greater),
             (false, false) => None,
         };
-        assert_eq!(a.compare(&b), expected, "{a:?} vs {b:?}");
+        assert_eq!(a.partial_cmp(&b), expected, "{a:?} vs {b:?}");
         let mut model = ma.clone();
         for (k, v) in &mb {
             let e = model.entry(*k).or_insert(0);
@@ -52,7 +53,7 @@ fn merge_and_compare_match_a_model() {
         }
         a.merge(&b);
         assert_eq!(
-            a.iter().map(|(k, v)| (*k, *v)).collect::<BTreeMap<_, _>>(),
+            a.iter().map(|(k, v)| (*k, v)).collect::<BTreeMap<_, _>>(),
             model
         );
         assert!(a.actors().windows(2).all(|w| w[0] < w[1]));
@@ -87,7 +88,7 @@ fn large_merges_match_a_model() {
         ba.merge(&a);
         assert_eq!(ab, ba, "round {round}");
         assert_eq!(
-            ab.iter().map(|(k, v)| (*k, *v)).collect::<BTreeMap<_, _>>(),
+            ab.iter().map(|(k, v)| (*k, v)).collect::<BTreeMap<_, _>>(),
             model,
             "round {round}"
         );
@@ -122,4 +123,46 @@ fn from_parts_refuses_broken_invariants() {
             .get(&2),
         9
     );
+}
+
+#[test]
+fn collecting_and_extending_join_entries_like_the_model() {
+    let mut rng = Rng(0x9e37_79b9);
+    for _ in 0..2_000 {
+        let pairs: Vec<(u64, u64)> = (0..rng.next() % 16)
+            .map(|_| (rng.next() % 8, rng.next() % 5))
+            .collect();
+        let mut model = BTreeMap::new();
+        for &(a, v) in &pairs {
+            if v > 0 {
+                let e = model.entry(a).or_insert(0);
+                *e = v.max(*e);
+            }
+        }
+        let collected: ActorMap<u64> = pairs.iter().copied().collect();
+        assert_eq!(
+            (&collected)
+                .into_iter()
+                .map(|(a, v)| (*a, v))
+                .collect::<BTreeMap<_, _>>(),
+            model,
+            "{pairs:?}"
+        );
+        assert!(collected.values().iter().all(|v| *v != 0));
+
+        let (mut extended, base) = random_map(&mut rng, 8, 5);
+        extended.extend(pairs.iter().copied());
+        let mut expected = base.clone();
+        for (a, v) in &model {
+            let e = expected.entry(*a).or_insert(0);
+            *e = (*v).max(*e);
+        }
+        assert_eq!(
+            extended
+                .iter()
+                .map(|(a, v)| (*a, v))
+                .collect::<BTreeMap<_, _>>(),
+            expected
+        );
+    }
 }

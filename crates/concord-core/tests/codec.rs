@@ -6,7 +6,8 @@
 )]
 
 use concord_core::codec::{self, DecodeError, HEADER_LEN, MAGIC, WireType, tag};
-use concord_core::{ActorMap, Dot, ReplicaId};
+use concord_core::lattice::ActorMap;
+use concord_core::{Dot, ReplicaId};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
@@ -322,7 +323,7 @@ fn value_columns_are_leb128_and_refused_when_malformed() {
     let good = columns(Counts1::TAG, 3, &[5, 0xac, 0x02, 0xff, 0xff, 0x7f]);
     let map = codec::decode::<Counts1>(&good).unwrap();
     assert_eq!(
-        map.0.iter().map(|(a, v)| (*a, *v)).collect::<Vec<_>>(),
+        map.0.iter().map(|(a, v)| (*a, v)).collect::<Vec<_>>(),
         [(1, 5), (2, 300), (3, (1 << 21) - 1)]
     );
     assert_eq!(codec::encode(&map).unwrap(), good, "one encoding per map");

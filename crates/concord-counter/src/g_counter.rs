@@ -1,6 +1,7 @@
 use core::cmp::Ordering;
 
-use concord_core::{Actor, ActorMap, Merge, ReplicaId};
+use concord_core::lattice::{ActorMap, Iter};
+use concord_core::{Actor, Merge, ReplicaId};
 
 use crate::Overflow;
 
@@ -35,7 +36,13 @@ use crate::Overflow;
 #[cfg_attr(
     feature = "serde",
     derive(serde::Serialize, serde::Deserialize),
-    serde(transparent, bound(serialize = "A: Actor", deserialize = "A: Actor"))
+    serde(
+        transparent,
+        bound(
+            serialize = "A: Actor + serde::Serialize",
+            deserialize = "A: Actor + serde::Deserialize<'de>"
+        )
+    )
 )]
 pub struct GCounter<A = ReplicaId> {
     counts: ActorMap<A, u64>,
@@ -99,9 +106,9 @@ impl<A: Actor> GCounter<A> {
     }
 
     /// The actors with a non-zero count and their counts, in actor order.
-    #[must_use]
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&A, u64)> + '_ {
-        self.counts.iter().map(|(a, &c)| (a, c))
+    #[must_use = "iterators are lazy"]
+    pub fn iter(&self) -> Iter<'_, A, u64> {
+        self.counts.iter()
     }
 
     /// Number of actors with a non-zero count.
@@ -130,6 +137,40 @@ impl<A: Actor> From<ActorMap<A, u64>> for GCounter<A> {
     }
 }
 
+impl<'a, A: Actor> IntoIterator for &'a GCounter<A> {
+    type Item = (&'a A, u64);
+    type IntoIter = Iter<'a, A, u64>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl<A: Actor> FromIterator<(A, u64)> for GCounter<A> {
+    /// Builds a counter from per-actor counts in any order, joined as states: an actor given
+    /// twice keeps the larger count (not the sum), and zero counts are dropped.
+    ///
+    /// ```
+    /// use concord_counter::GCounter;
+    ///
+    /// let c: GCounter<u64> = [(1, 3), (2, 4), (1, 2)].into_iter().collect();
+    /// assert_eq!(c.value(), 7);
+    /// ```
+    fn from_iter<I: IntoIterator<Item = (A, u64)>>(iter: I) -> Self {
+        Self {
+            counts: iter.into_iter().collect(),
+        }
+    }
+}
+
+impl<A: Actor> Extend<(A, u64)> for GCounter<A> {
+    /// Merges per-actor counts in: each actor keeps the larger of its count here and the
+    /// counts given. This is a merge with the counter the entries build, not an increment.
+    fn extend<I: IntoIterator<Item = (A, u64)>>(&mut self, iter: I) {
+        self.counts.extend(iter);
+    }
+}
+
 impl<A: Actor> Merge for GCounter<A> {
     /// The per-actor maximum, in one pass over both sorted actor arrays.
     fn merge(&mut self, other: &Self) {
@@ -140,12 +181,15 @@ impl<A: Actor> Merge for GCounter<A> {
 impl<A: Actor> PartialOrd for GCounter<A> {
     /// The pointwise order of the per-actor counts.
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        self.counts.compare(&other.counts)
+        self.counts.partial_cmp(&other.counts)
     }
 }
 
 #[cfg(feature = "serde")]
-impl<A: Actor> concord_core::codec::WireType for GCounter<A> {
+impl<A> concord_core::codec::WireType for GCounter<A>
+where
+    A: Actor + serde::Serialize + serde::de::DeserializeOwned,
+{
     const TAG: u16 = concord_core::codec::tag::G_COUNTER;
     const VERSION: u16 = 2;
     const NAME: &'static str = "GCounter";

@@ -8,14 +8,12 @@ extern crate alloc;
 extern crate std;
 
 mod g_counter;
-mod overflow;
 mod pn_counter;
 
 #[cfg(feature = "laws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "laws")))]
 pub mod laws;
 
-pub use concord_core::{self, Merge, ReplicaId};
+pub use concord_core::{self, Actor, Merge, Overflow, ReplicaId};
 pub use g_counter::GCounter;
-pub use overflow::Overflow;
-pub use pn_counter::PnCounter;
+pub use pn_counter::{PnCounter, PnCounterIter};

@@ -1,6 +1,7 @@
 use core::cmp::Ordering;
 
-use concord_core::{Actor, ActorMap, Merge, ReplicaId};
+use concord_core::lattice::{ActorMap, Iter};
+use concord_core::{Actor, Merge, ReplicaId};
 
 use crate::Overflow;
 
@@ -43,7 +44,13 @@ enum Side {
 #[cfg_attr(
     feature = "serde",
     derive(serde::Serialize, serde::Deserialize),
-    serde(transparent, bound(serialize = "A: Actor", deserialize = "A: Actor"))
+    serde(
+        transparent,
+        bound(
+            serialize = "A: Actor + serde::Serialize",
+            deserialize = "A: Actor + serde::Deserialize<'de>"
+        )
+    )
 )]
 pub struct PnCounter<A = ReplicaId> {
     counts: ActorMap<A, [u64; 2]>,
@@ -155,9 +162,11 @@ impl<A: Actor> PnCounter<A> {
     }
 
     /// The actors that counted anything, with their `(increments, decrements)`, in actor order.
-    #[must_use]
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&A, (u64, u64))> + '_ {
-        self.counts.iter().map(|(a, &[inc, dec])| (a, (inc, dec)))
+    #[must_use = "iterators are lazy"]
+    pub fn iter(&self) -> PnCounterIter<'_, A> {
+        PnCounterIter {
+            inner: self.counts.iter(),
+        }
     }
 
     /// Number of actors that counted anything.
@@ -186,6 +195,76 @@ impl<A: Actor> From<ActorMap<A, [u64; 2]>> for PnCounter<A> {
     }
 }
 
+/// The entries of a [`PnCounter`] in actor order: `(&actor, (increments, decrements))`, as
+/// [`PnCounter::get`] gives them.
+#[derive(Clone, Debug)]
+pub struct PnCounterIter<'a, A> {
+    inner: Iter<'a, A, [u64; 2]>,
+}
+
+impl<'a, A> Iterator for PnCounterIter<'a, A> {
+    type Item = (&'a A, (u64, u64));
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.inner.next().map(|(a, [inc, dec])| (a, (inc, dec)))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl<A> ExactSizeIterator for PnCounterIter<'_, A> {}
+
+impl<A> DoubleEndedIterator for PnCounterIter<'_, A> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.inner
+            .next_back()
+            .map(|(a, [inc, dec])| (a, (inc, dec)))
+    }
+}
+
+impl<A> core::iter::FusedIterator for PnCounterIter<'_, A> {}
+
+impl<'a, A: Actor> IntoIterator for &'a PnCounter<A> {
+    type Item = (&'a A, (u64, u64));
+    type IntoIter = PnCounterIter<'a, A>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl<A: Actor> FromIterator<(A, (u64, u64))> for PnCounter<A> {
+    /// Builds a counter from per-actor `(increments, decrements)` in any order, joined as
+    /// states: an actor given twice keeps the larger increments and the larger decrements
+    /// (not the sums), and `(0, 0)` entries are dropped.
+    ///
+    /// ```
+    /// use concord_counter::PnCounter;
+    ///
+    /// let c: PnCounter<u64> = [(1, (5, 1)), (2, (0, 3)), (1, (4, 2))].into_iter().collect();
+    /// assert_eq!(c.value(), 5 - 2 - 3);
+    /// ```
+    fn from_iter<I: IntoIterator<Item = (A, (u64, u64))>>(iter: I) -> Self {
+        Self {
+            counts: iter
+                .into_iter()
+                .map(|(a, (inc, dec))| (a, [inc, dec]))
+                .collect(),
+        }
+    }
+}
+
+impl<A: Actor> Extend<(A, (u64, u64))> for PnCounter<A> {
+    /// Merges per-actor `(increments, decrements)` in: each total keeps the larger of its value
+    /// here and the values given. This is a merge, not an increment.
+    fn extend<I: IntoIterator<Item = (A, (u64, u64))>>(&mut self, iter: I) {
+        self.counts
+            .extend(iter.into_iter().map(|(a, (inc, dec))| (a, [inc, dec])));
+    }
+}
+
 impl<A: Actor> Merge for PnCounter<A> {
     /// The per-actor maximum of increments and of decrements, in one pass.
     fn merge(&mut self, other: &Self) {
@@ -196,12 +275,15 @@ impl<A: Actor> Merge for PnCounter<A> {
 impl<A: Actor> PartialOrd for PnCounter<A> {
     /// The pointwise order of every actor's increments and decrements.
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        self.counts.compare(&other.counts)
+        self.counts.partial_cmp(&other.counts)
     }
 }
 
 #[cfg(feature = "serde")]
-impl<A: Actor> concord_core::codec::WireType for PnCounter<A> {
+impl<A> concord_core::codec::WireType for PnCounter<A>
+where
+    A: Actor + serde::Serialize + serde::de::DeserializeOwned,
+{
     const TAG: u16 = concord_core::codec::tag::PN_COUNTER;
     const VERSION: u16 = 2;
     const NAME: &'static str = "PnCounter";

@@ -156,3 +156,28 @@ fn default_debug_and_actor_map() {
     let back = GCounter::from(c.as_actor_map().clone());
     assert_eq!(back, c);
 }
+
+#[test]
+fn collect_extend_and_iterate_by_reference_join_entries() {
+    let built: GCounter<u64> = [(2, 4), (1, 3), (2, 1), (3, 0)].into_iter().collect();
+    let mut expected = GCounter::new();
+    expected.increment(1, 3).unwrap();
+    expected.increment(2, 4).unwrap();
+    assert_eq!(
+        built, expected,
+        "an actor given twice keeps the larger count"
+    );
+
+    let mut c = built.clone();
+    c.extend([(1, 2), (4, 6)]);
+    assert_eq!(
+        (&c).into_iter().collect::<Vec<_>>(),
+        [(&1, 3), (&2, 4), (&4, 6)]
+    );
+    assert_eq!(c, built.joined(&[(4, 6)].into_iter().collect()));
+    let mut seen = 0;
+    for (_, count) in &c {
+        seen += count;
+    }
+    assert_eq!(u128::from(seen), c.value());
+}

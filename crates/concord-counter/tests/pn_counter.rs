@@ -131,3 +131,23 @@ fn partial_order_is_pointwise_on_both_totals() {
     );
     assert_eq!(format!("{a:?}"), "PnCounter({1: [1, 0]})");
 }
+
+#[test]
+fn collect_extend_and_iterate_by_reference_join_entries() {
+    let built: PnCounter<u64> = [(1, (5, 1)), (2, (0, 3)), (1, (4, 2)), (3, (0, 0))]
+        .into_iter()
+        .collect();
+    assert_eq!(
+        built.iter().collect::<Vec<_>>(),
+        [(&1, (5, 2)), (&2, (0, 3))],
+        "each total keeps its maximum"
+    );
+    let mut c = built.clone();
+    c.extend([(2, (7, 1))]);
+    assert_eq!(
+        (&c).into_iter().collect::<Vec<_>>(),
+        [(&1, (5, 2)), (&2, (7, 3))]
+    );
+    assert_eq!(c.value(), 5 - 2 + 7 - 3);
+    assert_eq!(c.iter().next_back(), Some((&2, (7, 3))));
+}

@@ -47,9 +47,9 @@ impl Profile {
     fn show(&self) -> String {
         format!(
             "name={:?} email={:?} city={:?}",
-            self.name.get(),
-            self.email.get(),
-            self.city.get()
+            self.name.value(),
+            self.email.value(),
+            self.city.value()
         )
     }
 }
@@ -132,11 +132,11 @@ fn main() {
         println!("  {}: {}", site.name, site.profile.show());
     }
     assert_eq!(eu.profile, us.profile);
-    assert_eq!(eu.profile.email.get(), "ada@lovelace.example");
-    assert_eq!(eu.profile.city.get(), "Paris");
+    assert_eq!(eu.profile.email.value(), "ada@lovelace.example");
+    assert_eq!(eu.profile.city.value(), "Paris");
     // The two renames were concurrent: us wrote 3 ms later by its clock, so its stamp wins
     // everywhere. Last writer wins drops the other rename by design.
-    assert_eq!(eu.profile.name.get(), "Ada Lovelace");
+    assert_eq!(eu.profile.name.value(), "Ada Lovelace");
     println!("  different fields both survived; the later rename won on both sites");
 
     // A replica whose clock observed everything it merged wins with its next write.
@@ -144,14 +144,14 @@ fn main() {
     us_time.advance(10);
     eu.profile.name.set("Ada King".to_string(), eu.clock.now());
     us.receive(&eu.profile).unwrap(); // a full state this time
-    assert_eq!(us.profile.name.get(), "Ada King");
+    assert_eq!(us.profile.name.value(), "Ada King");
     println!(
         "\neu renames again after seeing us's write: {}",
         us.profile.show()
     );
 
     // A peer whose clock runs ten minutes ahead writes the city.
-    let skewed_time = ManualTimeSource::new(eu_time.get() + 10 * 60 * 1000);
+    let skewed_time = ManualTimeSource::new(eu_time.millis() + 10 * 60 * 1000);
     let mut skewed_clock = HybridClock::new(ReplicaId::from_u128(3), skewed_time);
     let mut from_skewed = eu.profile.clone();
     from_skewed
@@ -169,7 +169,7 @@ fn main() {
     let mut unguarded = eu.profile.clone();
     unguarded.merge(&from_skewed);
     unguarded.city.set("Cambridge".to_string(), eu.clock.now());
-    assert_eq!(unguarded.city.get(), "Atlantis");
+    assert_eq!(unguarded.city.value(), "Atlantis");
     println!(
         "  (merged without the check, it would hide later honest writes: city stays \"Atlantis\")"
     );

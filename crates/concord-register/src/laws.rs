@@ -112,7 +112,7 @@ impl Model for LwwLamportModel {
     }
 
     fn value(state: &Self::State) -> (u8, bool) {
-        (*state.get(), false)
+        (*state.value(), false)
     }
 
     fn expected(oracle: &Self::Oracle) -> (u8, bool) {
@@ -203,7 +203,7 @@ impl Model for LwwHybridModel {
     }
 
     fn value(state: &Self::State) -> (u8, bool) {
-        (*state.get(), false)
+        (*state.value(), false)
     }
 
     fn expected(oracle: &Self::Oracle) -> (u8, bool) {

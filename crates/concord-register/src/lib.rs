@@ -15,6 +15,6 @@ mod mv_register;
 pub mod laws;
 
 pub use concord_clock;
-pub use concord_core::{self, Merge, ReplicaId};
+pub use concord_core::{self, Actor, Merge, Overflow, ReplicaId};
 pub use lww_register::LwwRegister;
-pub use mv_register::{DotOverflow, MvRegister};
+pub use mv_register::MvRegister;

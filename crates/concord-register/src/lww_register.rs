@@ -22,6 +22,10 @@ use concord_core::{Merge, ReplicaId};
 /// commutative, associative and idempotent. Equivalently, the register holds the maximum of its
 /// writes in the order "stamp, then value", which is also its [`PartialOrd`].
 ///
+/// This tie-break is the only reason merging needs `T: Ord`. Without it, two replicas that
+/// receive the equal-stamped writes in opposite orders would each keep the one they saw first
+/// and never converge, so the bound stays even though honest histories never use it.
+///
 /// # Producing stamps
 ///
 /// Stamps must come from one clock per replica (`concord_clock::LamportClock` or
@@ -51,12 +55,12 @@ use concord_core::{Merge, ReplicaId};
 /// let delta = b.set("final", clock_b.tick()?);
 /// a.merge(&delta);
 /// clock_a.observe(a.stamp())?;
-/// assert_eq!(*a.get(), "final");
+/// assert_eq!(*a.value(), "final");
 ///
 /// // A write stamped by a clock that saw everything wins locally (read-your-writes).
 /// a.set("published", clock_a.tick()?);
-/// assert_eq!(*a.get(), "published");
-/// # Ok::<(), concord_clock::ClockError>(())
+/// assert_eq!(*a.value(), "published");
+/// # Ok::<(), concord_clock::Overflow>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -83,7 +87,7 @@ impl<T, S> LwwRegister<T, S> {
 
     /// The current value.
     #[must_use]
-    pub const fn get(&self) -> &T {
+    pub const fn value(&self) -> &T {
         &self.value
     }
 

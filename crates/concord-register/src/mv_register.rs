@@ -3,7 +3,7 @@ use core::cmp::Ordering;
 use core::fmt;
 
 use concord_clock::DotContext;
-use concord_core::{Actor, Dot, Merge, ReplicaId};
+use concord_core::{Actor, Dot, Merge, Overflow, ReplicaId};
 
 /// A multi-value register: every write that no later write has replaced, kept side by side as
 /// siblings, so concurrent writes are never lost and the application decides how to resolve
@@ -85,7 +85,7 @@ use concord_core::{Actor, Dot, Merge, ReplicaId};
 /// let delta = phone.write(1, "teal", &ctx)?;
 /// laptop.merge(&delta);
 /// assert_eq!(laptop.read().0, [&"teal"]);
-/// # Ok::<(), concord_register::DotOverflow>(())
+/// # Ok::<(), concord_register::Overflow>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -94,8 +94,8 @@ use concord_core::{Actor, Dot, Merge, ReplicaId};
     serde(
         try_from = "MvRegisterWire<T, A>",
         bound(
-            serialize = "T: serde::Serialize, A: Actor",
-            deserialize = "T: serde::Deserialize<'de>, A: Actor"
+            serialize = "T: serde::Serialize, A: Actor + serde::Serialize",
+            deserialize = "T: serde::Deserialize<'de>, A: Actor + serde::Deserialize<'de>"
         )
     )
 )]
@@ -105,21 +105,6 @@ pub struct MvRegister<T, A = ReplicaId> {
     /// Every write seen, live or replaced.
     context: DotContext<A>,
 }
-
-/// A write was refused: the actor has used every dot counter up to `u64::MAX`.
-///
-/// No replica makes 2^64 writes; only a state received from a misbehaving peer that claims a
-/// dot with the largest counter for this actor leads here. The register is unchanged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct DotOverflow;
-
-impl fmt::Display for DotOverflow {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the actor's dot counter would overflow u64; the register is unchanged")
-    }
-}
-
-impl core::error::Error for DotOverflow {}
 
 impl<T, A> Default for MvRegister<T, A> {
     fn default() -> Self {
@@ -212,15 +197,10 @@ impl<T: Ord + Clone, A: Actor> MvRegister<T, A> {
     ///
     /// # Errors
     ///
-    /// [`DotOverflow`] when `actor` already has a dot with counter `u64::MAX` (only a
+    /// [`Overflow`] when `actor` already has a dot with counter `u64::MAX` (only a
     /// misbehaving peer's state gets there); the register is unchanged.
-    pub fn write(
-        &mut self,
-        actor: A,
-        value: T,
-        context: &DotContext<A>,
-    ) -> Result<Self, DotOverflow> {
-        let dot = self.context.checked_next_dot(actor).ok_or(DotOverflow)?;
+    pub fn write(&mut self, actor: A, value: T, context: &DotContext<A>) -> Result<Self, Overflow> {
+        let dot = self.context.checked_next_dot(actor)?;
         let mut delta_context = context.clone();
         delta_context.insert(dot);
         let delta = Self {
@@ -356,14 +336,14 @@ impl<T: Ord + Clone, A: Actor> Merge for MvRegister<T, A> {
 /// `b` has seen, and `b` kept what `a` keeps unless it saw it replaced).
 impl<T: Ord + Clone, A: Actor> PartialOrd for MvRegister<T, A> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        concord_core::partial_order(self.le(other), other.le(self))
+        concord_core::lattice::partial_order(self.le(other), other.le(self))
     }
 }
 
 /// The unchecked wire form of an [`MvRegister`].
 #[cfg(feature = "serde")]
 #[derive(serde::Deserialize)]
-#[serde(bound(deserialize = "T: serde::Deserialize<'de>, A: Actor"))]
+#[serde(bound(deserialize = "T: serde::Deserialize<'de>, A: Actor + serde::Deserialize<'de>"))]
 struct MvRegisterWire<T, A> {
     siblings: Vec<(Dot<A>, T)>,
     context: DotContext<A>,
@@ -420,7 +400,7 @@ impl<T, A: Actor> TryFrom<MvRegisterWire<T, A>> for MvRegister<T, A> {
 impl<T, A> concord_core::codec::WireType for MvRegister<T, A>
 where
     T: serde::Serialize + serde::de::DeserializeOwned,
-    A: Actor,
+    A: Actor + serde::Serialize + serde::de::DeserializeOwned,
 {
     const TAG: u16 = concord_core::codec::tag::MV_REGISTER;
     const VERSION: u16 = 2;

@@ -22,7 +22,7 @@ fn concurrent_writes_with_equal_times_are_ordered_by_actor() {
     a.merge(&b0);
     b.merge(&a0);
     assert_eq!(a, b);
-    assert_eq!(*a.get(), "aardvark", "actor 2 > actor 1 decides");
+    assert_eq!(*a.value(), "aardvark", "actor 2 > actor 1 decides");
     assert_eq!(*a.stamp(), s2);
 }
 
@@ -38,7 +38,7 @@ fn misbehaving_peer_with_the_same_stamp_still_converges() {
     let mut y = forged;
     y.merge(&honest);
     assert_eq!(x, y, "both merge orders agree");
-    assert_eq!(*x.get(), "kept?", "the greater value wins the tie");
+    assert_eq!(*x.value(), "kept?", "the greater value wins the tie");
     assert_eq!(*x.stamp(), stamp, "the stamp is never changed");
 
     // Idempotent and associative with a third, later write.
@@ -48,7 +48,7 @@ fn misbehaving_peer_with_the_same_stamp_still_converges() {
         honest.joined(&forged).joined(&later),
         honest.joined(&forged.joined(&later))
     );
-    assert_eq!(*honest.joined(&later).joined(&forged).get(), "later");
+    assert_eq!(*honest.joined(&later).joined(&forged).value(), "later");
 }
 
 #[test]
@@ -76,7 +76,7 @@ fn a_clock_that_observes_gives_read_your_writes() {
     }
     // Replica 1's next write wins where it is made.
     at_1.set("mine", clock_1.tick().unwrap());
-    assert_eq!(*at_1.get(), "mine");
+    assert_eq!(*at_1.value(), "mine");
 }
 
 #[test]
@@ -89,7 +89,7 @@ fn a_write_with_a_stale_stamp_loses_but_returns_its_delta() {
     let stale = clock_1.tick().unwrap();
     let delta = at_1.set("lost", stale);
     assert_eq!(
-        *at_1.get(),
+        *at_1.value(),
         "remote",
         "an older write loses, wherever it is made"
     );
@@ -101,7 +101,7 @@ fn a_write_with_a_stale_stamp_loses_but_returns_its_delta() {
     let mut fresh = Lamport::new("v0", LamportTimestamp::new(1, 1));
     fresh.merge(&delta);
     assert_eq!(
-        *fresh.get(),
+        *fresh.value(),
         "lost",
         "it still wins over states older than it"
     );
@@ -132,12 +132,12 @@ fn a_stamp_far_in_the_future_is_refused_and_never_reaches_the_register() {
     let before_clock = clock.last();
 
     // A peer whose clock runs an hour ahead.
-    let future = HybridTimestamp::new(time.get() + 3_600_000, 0, rogue);
+    let future = HybridTimestamp::new(time.millis() + 3_600_000, 0, rogue);
     let bad = LwwRegister::new("from the future", future);
     let refused = receive(&mut clock, &mut state, &bad).unwrap_err();
     assert_eq!(refused.remote_wall, future.wall);
     assert!(refused.ahead_by() > clock.max_drift());
-    assert_eq!(*state.get(), "v0", "the register never saw it");
+    assert_eq!(*state.value(), "v0", "the register never saw it");
     assert_eq!(clock.last(), before_clock, "the clock is unchanged");
 
     // Had it reached the register, it would beat every local write for an hour.
@@ -145,15 +145,15 @@ fn a_stamp_far_in_the_future_is_refused_and_never_reaches_the_register() {
     unguarded.merge(&bad);
     time.advance(1_000);
     unguarded.set("local", clock.now());
-    assert_eq!(*unguarded.get(), "from the future");
+    assert_eq!(*unguarded.value(), "from the future");
 
     // A peer within the drift is accepted, and local writes still win afterwards.
     time.advance(1_000);
-    let near = LwwRegister::new("near", HybridTimestamp::new(time.get() + 100, 0, us));
+    let near = LwwRegister::new("near", HybridTimestamp::new(time.millis() + 100, 0, us));
     receive(&mut clock, &mut state, &near).unwrap();
-    assert_eq!(*state.get(), "near");
+    assert_eq!(*state.value(), "near");
     state.set("local", clock.now());
-    assert_eq!(*state.get(), "local", "read-your-writes after observing");
+    assert_eq!(*state.value(), "local", "read-your-writes after observing");
 }
 
 #[test]

@@ -237,7 +237,7 @@ fn write_refuses_an_exhausted_actor() {
     let before = r.clone();
     assert_eq!(
         r.write('a', "x", &context),
-        Err(concord_register::DotOverflow)
+        Err(concord_register::Overflow::new(u64::MAX, 1))
     );
     assert_eq!(r, before, "a refused write changes nothing");
     assert!(r.write('c', "x", &context).is_ok());

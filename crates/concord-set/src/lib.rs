@@ -15,7 +15,7 @@ mod lww_element_set;
 pub mod laws;
 
 pub use bias::{AddWins, Bias, RemoveWins};
-pub use lww_element_set::{LwwElementSet, SetStats};
+pub use lww_element_set::{Iter, LwwElementSet, SetStats};
 
 pub use concord_clock;
-pub use concord_core::{self, Merge, ReplicaId};
+pub use concord_core::{self, Actor, Merge, Overflow, ReplicaId};

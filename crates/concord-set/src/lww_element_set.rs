@@ -5,7 +5,8 @@ use core::fmt;
 use core::hash::{Hash, Hasher};
 use core::marker::PhantomData;
 
-use concord_core::Merge;
+use concord_clock::HybridTimestamp;
+use concord_core::{Merge, ReplicaId};
 
 use crate::bias::{AddWins, Bias};
 
@@ -194,8 +195,9 @@ impl SetStats {
 /// element to a pair of last-writer-wins registers, and merge takes the maximum of each.
 ///
 /// - `T` is the element type, ordered (`Ord`) because entries are stored sorted by element.
-/// - `S` is the stamp type, totally ordered and unique per operation: a
-///   `concord_clock::LamportTimestamp`, a hybrid timestamp, or anything `Ord + Clone` whose
+/// - `S` is the stamp type, totally ordered and unique per operation:
+///   `concord_clock::HybridTimestamp<ReplicaId>` by default (as for `LwwRegister`), a
+///   `concord_clock::LamportTimestamp`, or anything `Ord + Clone` whose
 ///   order your replicas agree on. The set never reads a clock: callers pass the stamp of each
 ///   operation, and after a merge should advance their clock past
 ///   [`max_stamp`](Self::max_stamp).
@@ -253,7 +255,7 @@ impl SetStats {
 ///
 /// assert!(!alice.contains("tea"));
 /// assert_eq!(alice, bob);
-/// # Ok::<(), concord_clock::ClockError>(())
+/// # Ok::<(), concord_clock::Overflow>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Deserialize))]
@@ -265,7 +267,7 @@ impl SetStats {
                              S: serde::Deserialize<'de> + Ord, B: Bias")
     )
 )]
-pub struct LwwElementSet<T, S, B = AddWins> {
+pub struct LwwElementSet<T, S = HybridTimestamp<ReplicaId>, B = AddWins> {
     /// Sorted by element, unique, each with at least one stamp.
     entries: Vec<Entry<T, S>>,
     /// How many entries are present under `B`.
@@ -340,12 +342,13 @@ impl<T: Ord, S: Ord, B: Bias> LwwElementSet<T, S, B> {
     }
 
     /// The elements present, in increasing order.
-    #[must_use]
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + Clone + '_ {
-        self.entries
-            .iter()
-            .filter(|e| e.present::<B>())
-            .map(|e| &e.elem)
+    #[must_use = "iterators are lazy"]
+    pub fn iter(&self) -> Iter<'_, T, S, B> {
+        Iter {
+            entries: self.entries.iter(),
+            left: self.present,
+            bias: PhantomData,
+        }
     }
 
     /// The greatest stamp the set holds, add or remove. A replica that merged a state should
@@ -555,6 +558,99 @@ fn union_len<T: Ord, S>(a: &[Entry<T, S>], b: &[Entry<T, S>]) -> usize {
     a.len() + b.len() - shared
 }
 
+/// The elements present in an [`LwwElementSet`], in increasing order; returned by
+/// [`LwwElementSet::iter`].
+pub struct Iter<'a, T, S, B> {
+    entries: core::slice::Iter<'a, Entry<T, S>>,
+    /// Present elements not yielded yet.
+    left: usize,
+    bias: PhantomData<B>,
+}
+
+impl<T: fmt::Debug, S, B> fmt::Debug for Iter<'_, T, S, B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Iter")
+            .field("left", &self.left)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T, S, B> Clone for Iter<'_, T, S, B> {
+    fn clone(&self) -> Self {
+        Self {
+            entries: self.entries.clone(),
+            left: self.left,
+            bias: PhantomData,
+        }
+    }
+}
+
+impl<'a, T, S: Ord, B: Bias> Iterator for Iter<'a, T, S, B> {
+    type Item = &'a T;
+
+    fn next(&mut self) -> Option<&'a T> {
+        let entry = self.entries.find(|e| e.present::<B>())?;
+        self.left = self.left.saturating_sub(1);
+        Some(&entry.elem)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl<T, S: Ord, B: Bias> DoubleEndedIterator for Iter<'_, T, S, B> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        let entry = self.entries.rfind(|e| e.present::<B>())?;
+        self.left = self.left.saturating_sub(1);
+        Some(&entry.elem)
+    }
+}
+
+impl<T, S: Ord, B: Bias> ExactSizeIterator for Iter<'_, T, S, B> {}
+
+impl<T, S: Ord, B: Bias> core::iter::FusedIterator for Iter<'_, T, S, B> {}
+
+impl<'a, T: Ord, S: Ord, B: Bias> IntoIterator for &'a LwwElementSet<T, S, B> {
+    type Item = &'a T;
+    type IntoIter = Iter<'a, T, S, B>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl<T: Ord + Clone, S: Ord + Clone, B: Bias> Extend<(T, S)> for LwwElementSet<T, S, B> {
+    /// Adds every `(element, stamp)`, as [`insert_all`](LwwElementSet::insert_all) does,
+    /// without building the delta.
+    fn extend<I: IntoIterator<Item = (T, S)>>(&mut self, adds: I) {
+        let raw = adds
+            .into_iter()
+            .map(|(elem, stamp)| (elem, Some(stamp), None))
+            .collect();
+        self.merge(&Self::from_unsorted(raw));
+    }
+}
+
+impl<T: Ord + Clone, S: Ord + Clone, B: Bias> FromIterator<(T, S)> for LwwElementSet<T, S, B> {
+    /// The set of these adds; an element given twice keeps its greatest stamp.
+    ///
+    /// ```
+    /// use concord_set::LwwElementSet;
+    ///
+    /// let set: LwwElementSet<&str, u64> = [("b", 2), ("a", 1), ("b", 5)].into_iter().collect();
+    /// assert_eq!(set.iter().copied().collect::<Vec<_>>(), ["a", "b"]);
+    /// assert_eq!(set.stamps("b"), Some((Some(&5), None)));
+    /// ```
+    fn from_iter<I: IntoIterator<Item = (T, S)>>(adds: I) -> Self {
+        let raw = adds
+            .into_iter()
+            .map(|(elem, stamp)| (elem, Some(stamp), None))
+            .collect();
+        Self::from_unsorted(raw)
+    }
+}
+
 impl<T: Ord + Clone, S: Ord + Clone, B: Bias> Merge for LwwElementSet<T, S, B> {
     /// Per element, keeps the greatest add stamp and the greatest remove stamp of both sides:
     /// one linear pass over both sorted vectors.
@@ -639,7 +735,7 @@ impl<T: Ord, S: Ord, B: Bias> PartialOrd for LwwElementSet<T, S, B> {
     /// remove stamp at least as great (a missing stamp is least). Sets that each hold something
     /// the other lacks are incomparable (`None`).
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        concord_core::sorted_partial_order(
+        concord_core::lattice::sorted_partial_order(
             &self.entries,
             &other.entries,
             |e| &e.elem,

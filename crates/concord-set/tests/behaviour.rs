@@ -278,3 +278,18 @@ fn debug_shows_bias_and_stamps() {
     assert!(shown.contains("RemoveWins"), "{shown}");
     assert!(shown.contains("\"a\": (Some(1), None)"), "{shown}");
 }
+
+#[test]
+fn collect_extend_and_iterate_by_reference() {
+    let mut set: LwwElementSet<&str, u64> = [("b", 2), ("a", 1), ("b", 5)].into_iter().collect();
+    set.remove("a", 3);
+    set.extend([("c", 1), ("a", 2)]);
+    assert_eq!((&set).into_iter().copied().collect::<Vec<_>>(), ["b", "c"]);
+    assert_eq!(set.iter().len(), set.len());
+    assert_eq!(set.iter().rev().copied().collect::<Vec<_>>(), ["c", "b"]);
+    set.extend([("a", 4)]);
+    let mut it = set.iter();
+    assert_eq!(it.size_hint(), (3, Some(3)));
+    assert_eq!(it.next(), Some(&"a"));
+    assert_eq!(it.size_hint(), (2, Some(2)));
+}

@@ -21,7 +21,7 @@ use serde::ser::{Serialize, SerializeTuple, Serializer};
 use super::{ActorMap, Counts};
 use crate::Actor;
 
-impl<A: Actor, V: Counts + Serialize> Serialize for ActorMap<A, V> {
+impl<A: Actor + Serialize, V: Counts + Serialize> Serialize for ActorMap<A, V> {
     /// `[actor, value]` pairs in actor order (human-readable formats), or the actor column and
     /// the varint value column (binary formats).
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -65,7 +65,9 @@ impl Serialize for ByteString<'_> {
     }
 }
 
-impl<'de, A: Actor, V: Counts + Deserialize<'de>> Deserialize<'de> for ActorMap<A, V> {
+impl<'de, A: Actor + Deserialize<'de>, V: Counts + Deserialize<'de>> Deserialize<'de>
+    for ActorMap<A, V>
+{
     /// Refuses unsorted or duplicate actors, zero values, more than
     /// [`MAX_ENTRIES`](crate::MAX_ENTRIES) entries, as many values as actors not given, and a
     /// value column that is cut short, overflows 64 bits or is not minimally encoded.

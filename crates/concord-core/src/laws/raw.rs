@@ -4,17 +4,17 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::Counts;
 use crate::actor_map::wire;
+use crate::lattice::Counts;
 
-/// `(actor, value)` pairs with the serde form of an [`ActorMap`](crate::ActorMap), but none
+/// `(actor, value)` pairs with the serde form of an [`ActorMap`](crate::lattice::ActorMap), but none
 /// of its checks: the pairs may be unsorted, repeated or zero.
 ///
 /// A decode test wraps it in a look-alike of the real type (same serde shape, same wire tag),
 /// encodes it, and decodes the bytes as the real type to see the bad state refused.
 ///
 /// ```
-/// use concord_core::{codec, laws::RawActorMap, ActorMap};
+/// use concord_core::{codec, laws::RawActorMap, lattice::ActorMap};
 ///
 /// #[derive(serde::Serialize, serde::Deserialize)]
 /// struct Raw(RawActorMap<u64, u64>);
