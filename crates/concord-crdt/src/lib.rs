@@ -48,8 +48,3 @@ pub mod register {
 pub mod set {
     pub use concord_set::*;
 }
-
-/// The workspace's root README, whose example runs as a doctest here so it cannot go stale.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct RootReadme;
