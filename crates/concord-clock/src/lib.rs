@@ -7,6 +7,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod causal;
 mod dot_context;
 mod hybrid;
 mod lamport;
@@ -15,6 +16,7 @@ mod vector;
 #[cfg(feature = "laws")]
 pub mod laws;
 
+pub use causal::{Causal, DotFun, DotMap, DotSet, DotStore};
 pub use concord_core::{self, Actor, Merge, Overflow, ReplicaId};
 pub use dot_context::DotContext;
 pub use hybrid::{

@@ -2,7 +2,7 @@ use alloc::vec::Vec;
 use core::cmp::Ordering;
 use core::fmt;
 
-use concord_clock::DotContext;
+use concord_clock::{Causal, DotContext, DotFun};
 use concord_core::{Actor, Dot, Merge, Overflow, ReplicaId};
 
 /// A multi-value register: every write that no later write has replaced, kept side by side as
@@ -36,11 +36,13 @@ use concord_core::{Actor, Dot, Merge, Overflow, ReplicaId};
 ///
 /// # Merge
 ///
-/// The join of the dot kernel: a sibling of one side is kept when the other side holds it too,
-/// or when the other side's context does not contain its dot (the other side never heard of
-/// that write, so it cannot have replaced it); the contexts are united. Both sibling lists are
-/// sorted by dot, so the merge walks them once, side by side: its cost is linear in the number
-/// of siblings plus one context lookup per sibling, with no pairwise comparison of clocks.
+/// The register is a [`Causal`] state over a [`DotFun`] (the dot-store kernel of
+/// `concord-clock`), and its merge is the kernel's causal join: a sibling of one side is kept
+/// when the other side holds it too, or when the other side's context does not contain its dot
+/// (the other side never heard of that write, so it cannot have replaced it); the contexts are
+/// united. Both sibling lists are sorted by dot, so the merge walks them once, side by side:
+/// its cost is linear in the number of siblings plus one context lookup per sibling, with no
+/// pairwise comparison of clocks.
 ///
 /// Honest replicas never give two different values the same dot. A misbehaving peer can, so
 /// when both sides hold a dot with different values the greater value (by `T: Ord`) is kept:
@@ -52,8 +54,12 @@ use concord_core::{Actor, Dot, Merge, Overflow, ReplicaId};
 /// and the context is kept compact, so two registers holding the same writes and having seen
 /// the same dots are equal field by field.
 ///
+/// `T: Ord` is needed only for that tie-break: without it, replicas receiving the two values of
+/// one dot in different orders would keep different values and never converge.
+///
 /// # Decoding
 ///
+/// The wire form is the kernel's: the siblings as `(dot, value)` pairs, then the context.
 /// With the `serde` feature, decoding refuses a register with more than
 /// [`MAX_ENTRIES`](concord_core::MAX_ENTRIES) siblings, siblings out of dot order or with a
 /// repeated dot, and a sibling whose dot is missing from the context (the context checks its
@@ -92,46 +98,42 @@ use concord_core::{Actor, Dot, Merge, Overflow, ReplicaId};
 #[cfg_attr(
     feature = "serde",
     serde(
-        try_from = "MvRegisterWire<T, A>",
+        transparent,
         bound(
             serialize = "T: serde::Serialize, A: Actor + serde::Serialize",
-            deserialize = "T: serde::Deserialize<'de>, A: Actor + serde::Deserialize<'de>"
+            deserialize = "T: Ord + Clone + serde::Deserialize<'de>, \
+                           A: Actor + serde::Deserialize<'de>"
         )
     )
 )]
 pub struct MvRegister<T, A = ReplicaId> {
-    /// Live writes, strictly increasing by dot; every dot is in `context`.
-    siblings: Vec<(Dot<A>, T)>,
-    /// Every write seen, live or replaced.
-    context: DotContext<A>,
+    /// Live writes (strictly increasing by dot, every dot in the context) and every write
+    /// seen, live or replaced.
+    state: Causal<DotFun<T, A>, A>,
 }
 
 impl<T, A> Default for MvRegister<T, A> {
     fn default() -> Self {
         Self {
-            siblings: Vec::new(),
-            context: DotContext::default(),
+            state: Causal::default(),
         }
     }
 }
 
-impl<T: fmt::Debug, A: fmt::Debug> fmt::Debug for MvRegister<T, A> {
+impl<T: fmt::Debug, A: Actor> fmt::Debug for MvRegister<T, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MvRegister")
-            .field("siblings", &self.siblings)
-            .field("context", &self.context)
+            .field("siblings", &self.state.store().entries())
+            .field("context", self.state.context())
             .finish()
     }
 }
 
-impl<T, A: Actor> MvRegister<T, A> {
-    /// The empty register: no value, no write seen.
+impl<T: Ord + Clone, A: Actor> MvRegister<T, A> {
+    /// An empty register: no value, nothing seen.
     #[must_use]
-    pub const fn new() -> Self {
-        Self {
-            siblings: Vec::new(),
-            context: DotContext::new(),
-        }
+    pub fn new() -> Self {
+        Self::default()
     }
 
     /// Every current value (one per sibling, in dot order) and the context to pass to the next
@@ -142,47 +144,52 @@ impl<T, A: Actor> MvRegister<T, A> {
     /// writes: resolve them in the application and write the result with this context.
     #[must_use]
     pub fn read(&self) -> (Vec<&T>, DotContext<A>) {
-        (self.values().collect(), self.context.clone())
+        (self.values().collect(), self.context().clone())
     }
 
     /// The current values, one per sibling, in dot order.
-    #[must_use]
+    #[must_use = "iterators are lazy"]
     pub fn values(&self) -> impl ExactSizeIterator<Item = &T> + '_ {
-        self.siblings.iter().map(|(_, value)| value)
+        self.state.store().values()
     }
 
     /// The siblings: each live write's dot and value, sorted by dot.
     #[must_use]
     pub fn siblings(&self) -> &[(Dot<A>, T)] {
-        &self.siblings
+        self.state.store().entries()
     }
 
     /// Every write this register has seen, live or replaced.
     #[must_use]
     pub const fn context(&self) -> &DotContext<A> {
-        &self.context
+        self.state.context()
+    }
+
+    /// The register as a state of the dot-store kernel.
+    #[must_use]
+    pub const fn as_causal(&self) -> &Causal<DotFun<T, A>, A> {
+        &self.state
     }
 
     /// The number of siblings (concurrent values).
     #[must_use]
     pub fn len(&self) -> usize {
-        self.siblings.len()
+        self.state.store().len()
     }
 
     /// Whether the register holds no value.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.siblings.is_empty()
+        self.state.store().is_empty()
     }
 
     /// The current values, consuming the register.
     #[must_use]
     pub fn into_values(self) -> Vec<T> {
-        self.siblings.into_iter().map(|(_, value)| value).collect()
+        let (store, _) = self.state.into_parts();
+        store.into_entries().into_iter().map(|(_, v)| v).collect()
     }
-}
 
-impl<T: Ord + Clone, A: Actor> MvRegister<T, A> {
     /// Writes `value` as `actor`, replacing every sibling whose dot `context` covers, and
     /// returns the delta to ship.
     ///
@@ -200,135 +207,26 @@ impl<T: Ord + Clone, A: Actor> MvRegister<T, A> {
     /// [`Overflow`] when `actor` already has a dot with counter `u64::MAX` (only a
     /// misbehaving peer's state gets there); the register is unchanged.
     pub fn write(&mut self, actor: A, value: T, context: &DotContext<A>) -> Result<Self, Overflow> {
-        let dot = self.context.checked_next_dot(actor)?;
-        let mut delta_context = context.clone();
-        delta_context.insert(dot);
-        let delta = Self {
-            siblings: alloc::vec![(dot, value)],
-            context: delta_context,
-        };
-        self.merge(&delta);
-        Ok(delta)
-    }
-
-    /// Whether `self ⊔ other == other`, in one walk over both sibling lists.
-    fn le(&self, other: &Self) -> bool {
-        if !matches!(
-            self.context.partial_cmp(&other.context),
-            Some(Ordering::Less | Ordering::Equal)
-        ) {
-            return false;
-        }
-        // With `self.context ⊆ other.context`, every sibling of `self` that `other` lacks is
-        // dropped by the join, so the join is `other` exactly when every sibling of `other`
-        // that `self` has seen is also held by `self`, with a value no greater.
-        let mut mine = self.siblings.iter().peekable();
-        for (dot, value) in &other.siblings {
-            while mine.next_if(|(d, _)| d < dot).is_some() {}
-            match mine.next_if(|(d, _)| d == dot) {
-                Some((_, v)) if v > value => return false,
-                Some(_) => {}
-                None if self.context.contains(dot) => return false,
-                None => {}
-            }
-        }
-        true
+        let dot = self.state.next_dot(actor)?;
+        let delta = Causal::from_store(DotFun::from_entry(dot, value), context.clone());
+        Ok(Self {
+            state: self.state.apply(delta),
+        })
     }
 }
 
-/// One step of the dot-kernel join of two sibling lists walked in dot order.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Step {
-    /// This side's next sibling is kept: the other side has not seen its write.
-    KeepMine,
-    /// This side's next sibling is dropped: the other side saw its write and replaced it.
-    DropMine,
-    /// The other side's next sibling is kept.
-    KeepTheirs,
-    /// The other side's next sibling is dropped.
-    DropTheirs,
-    /// Both sides' next siblings are the same write: kept once.
-    Both,
-    /// Both lists are done.
-    Done,
-}
-
-/// What the join does with the next siblings `mine` and `theirs` (their dots), given what each
-/// side has seen.
-fn step<A: Actor>(
-    mine: Option<&Dot<A>>,
-    theirs: Option<&Dot<A>>,
-    my_context: &DotContext<A>,
-    their_context: &DotContext<A>,
-) -> Step {
-    let mine_first = match (mine, theirs) {
-        (Some(a), Some(b)) if a == b => return Step::Both,
-        (Some(a), Some(b)) => a < b,
-        (Some(_), None) => true,
-        (None, Some(_)) => false,
-        (None, None) => return Step::Done,
-    };
-    match (mine_first, mine, theirs) {
-        (true, Some(a), _) if their_context.contains(a) => Step::DropMine,
-        (true, _, _) => Step::KeepMine,
-        (false, _, Some(b)) if my_context.contains(b) => Step::DropTheirs,
-        (false, _, _) => Step::KeepTheirs,
+impl<T, A> From<Causal<DotFun<T, A>, A>> for MvRegister<T, A> {
+    /// The register whose siblings are the store's entries.
+    fn from(state: Causal<DotFun<T, A>, A>) -> Self {
+        Self { state }
     }
 }
 
 impl<T: Ord + Clone, A: Actor> Merge for MvRegister<T, A> {
-    /// The dot-kernel join. A first walk counts the siblings kept, so the result is allocated
-    /// once at its exact size; the second moves this side's kept values and clones only the
-    /// other side's.
+    /// The kernel's causal join, allocating the sibling list once at its exact size (or not at
+    /// all when the other side brings nothing new).
     fn merge(&mut self, other: &Self) {
-        let (mut i, mut j, mut kept) = (0, 0, 0);
-        loop {
-            let next = step(
-                self.siblings.get(i).map(|s| &s.0),
-                other.siblings.get(j).map(|s| &s.0),
-                &self.context,
-                &other.context,
-            );
-            kept += usize::from(matches!(
-                next,
-                Step::KeepMine | Step::KeepTheirs | Step::Both
-            ));
-            i += usize::from(matches!(next, Step::KeepMine | Step::DropMine | Step::Both));
-            j += usize::from(matches!(
-                next,
-                Step::KeepTheirs | Step::DropTheirs | Step::Both
-            ));
-            if next == Step::Done {
-                break;
-            }
-        }
-        let mut out = Vec::with_capacity(kept);
-        let mut mine = core::mem::take(&mut self.siblings).into_iter();
-        let mut theirs = other.siblings.iter();
-        loop {
-            let next = step(
-                mine.as_slice().first().map(|s| &s.0),
-                theirs.as_slice().first().map(|s| &s.0),
-                &self.context,
-                &other.context,
-            );
-            match next {
-                Step::KeepMine => out.extend(mine.next()),
-                Step::DropMine => drop(mine.next()),
-                Step::KeepTheirs => out.extend(theirs.next().cloned()),
-                Step::DropTheirs => drop(theirs.next()),
-                // The same write on both sides: the greater value if a peer misbehaved.
-                Step::Both => match (mine.next(), theirs.next()) {
-                    (Some((dot, value)), Some((_, other_value))) if *other_value > value => {
-                        out.push((dot, other_value.clone()));
-                    }
-                    (sibling, _) => out.extend(sibling),
-                },
-                Step::Done => break,
-            }
-        }
-        self.siblings = out;
-        self.context.merge(&other.context);
+        self.state.merge(&other.state);
     }
 }
 
@@ -336,70 +234,14 @@ impl<T: Ord + Clone, A: Actor> Merge for MvRegister<T, A> {
 /// `b` has seen, and `b` kept what `a` keeps unless it saw it replaced).
 impl<T: Ord + Clone, A: Actor> PartialOrd for MvRegister<T, A> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        concord_core::lattice::partial_order(self.le(other), other.le(self))
-    }
-}
-
-/// The unchecked wire form of an [`MvRegister`].
-#[cfg(feature = "serde")]
-#[derive(serde::Deserialize)]
-#[serde(bound(deserialize = "T: serde::Deserialize<'de>, A: Actor + serde::Deserialize<'de>"))]
-struct MvRegisterWire<T, A> {
-    siblings: Vec<(Dot<A>, T)>,
-    context: DotContext<A>,
-}
-
-#[cfg(feature = "serde")]
-impl<T, A: Actor> TryFrom<MvRegisterWire<T, A>> for MvRegister<T, A> {
-    type Error = concord_core::ValidationError;
-
-    /// Checks what the merge relies on:
-    ///
-    /// - at most [`MAX_ENTRIES`](concord_core::MAX_ENTRIES) siblings (the context bounds its
-    ///   own size when it decodes);
-    /// - siblings strictly increasing by dot, so dots are unique and the merge can walk them;
-    ///   a dot's counter is never 0 (checked by `Dot`'s own decoding);
-    /// - every sibling's dot is in the context.
-    ///
-    /// The last check is what "siblings are pairwise concurrent" comes to in this
-    /// representation: the state keeps one context for the register, not one per sibling, and
-    /// a sibling that some write replaced is simply absent. A sibling outside the context would
-    /// be a value that a read returns but a write made with that read's context cannot
-    /// replace, a false sibling that would never go away. Any set of dots inside the context
-    /// can be the live set of an honest history (writes made with older contexts are
-    /// concurrent with everything they did not see), so nothing more can be refused.
-    fn try_from(wire: MvRegisterWire<T, A>) -> Result<Self, Self::Error> {
-        use concord_core::ValidationError;
-        ValidationError::check_len(wire.siblings.len())?;
-        for pair in wire.siblings.windows(2) {
-            if let [(a, _), (b, _)] = pair {
-                match a.cmp(b) {
-                    Ordering::Less => {}
-                    Ordering::Equal => return Err(ValidationError::Duplicate),
-                    Ordering::Greater => return Err(ValidationError::Unsorted),
-                }
-            }
-        }
-        if wire
-            .siblings
-            .iter()
-            .any(|(dot, _)| !wire.context.contains(dot))
-        {
-            return Err(ValidationError::Invalid(
-                "a sibling's dot is missing from the register's context",
-            ));
-        }
-        Ok(Self {
-            siblings: wire.siblings,
-            context: wire.context,
-        })
+        self.state.partial_cmp(&other.state)
     }
 }
 
 #[cfg(feature = "serde")]
 impl<T, A> concord_core::codec::WireType for MvRegister<T, A>
 where
-    T: serde::Serialize + serde::de::DeserializeOwned,
+    T: Ord + Clone + serde::Serialize + serde::de::DeserializeOwned,
     A: Actor + serde::Serialize + serde::de::DeserializeOwned,
 {
     const TAG: u16 = concord_core::codec::tag::MV_REGISTER;
@@ -412,7 +254,7 @@ where
 #[cfg(feature = "arbitrary")]
 impl<'a, T, A> arbitrary::Arbitrary<'a> for MvRegister<T, A>
 where
-    T: arbitrary::Arbitrary<'a>,
+    T: Ord + Clone + arbitrary::Arbitrary<'a>,
     A: Actor + arbitrary::Arbitrary<'a>,
 {
     fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
@@ -421,8 +263,10 @@ where
         siblings.sort_by_key(|(dot, _)| *dot);
         siblings.dedup_by(|(a, _), (b, _)| a == b);
         siblings.truncate(concord_core::MAX_ENTRIES);
-        let mut context: DotContext<A> = u.arbitrary()?;
-        context.extend(siblings.iter().map(|(dot, _)| *dot));
-        Ok(Self { siblings, context })
+        let store = DotFun::from_sorted(siblings).map_err(|_| arbitrary::Error::IncorrectFormat)?;
+        let context: DotContext<A> = u.arbitrary()?;
+        Ok(Self {
+            state: Causal::from_store(store, context),
+        })
     }
 }

@@ -94,9 +94,9 @@ fn a_sibling_outside_the_context_is_refused() {
         vec![(Dot::new(1, 1), 0), (Dot::new(1, 2), 0)],
         ctx,
     ));
-    assert!(r.contains("missing from the register's context"), "{r}");
+    assert!(r.contains("missing from the causal context"), "{r}");
     let r = reason(decode_loose(vec![(Dot::new(3, 5), 0)], DotContext::new()));
-    assert!(r.contains("missing from the register's context"), "{r}");
+    assert!(r.contains("missing from the causal context"), "{r}");
 }
 
 #[test]

@@ -1,0 +1,374 @@
+use alloc::vec::Vec;
+use core::cmp::Ordering;
+use core::fmt;
+
+use concord_core::{Actor, Dot, Merge, ReplicaId, ValidationError};
+
+use crate::DotContext;
+
+mod dot_fun;
+mod dot_map;
+mod dot_set;
+
+pub use dot_fun::DotFun;
+pub use dot_map::DotMap;
+pub use dot_set::DotSet;
+
+/// A store of dots that joins against the contexts of both sides: the payload of a [`Causal`].
+///
+/// Implementations keep a canonical form (entries sorted, no empty nested stores), so
+/// `PartialEq` is semantic equality.
+pub trait DotStore<A: Actor>: Clone + Default + PartialEq {
+    /// Whether the store holds no dot: the bottom of the store lattice.
+    fn is_bottom(&self) -> bool;
+
+    /// Calls `f` with every dot the store holds, each once.
+    fn for_each_dot(&self, f: &mut dyn FnMut(&Dot<A>));
+
+    /// The causal join of `self` (whose replica has seen `context`) with `other` (whose
+    /// replica has seen `other_context`). The contexts themselves are joined by the caller.
+    fn join(&mut self, context: &DotContext<A>, other: &Self, other_context: &DotContext<A>);
+
+    /// Keeps only the dots `context` has not seen: the join with an empty store whose
+    /// context is `context`.
+    fn retain_unseen(&mut self, context: &DotContext<A>) {
+        self.join(&DotContext::new(), &Self::default(), context);
+    }
+
+    /// The number of dots held.
+    fn dot_count(&self) -> usize {
+        let mut n = 0;
+        self.for_each_dot(&mut |_| n += 1);
+        n
+    }
+}
+
+/// A causal CRDT: a dot store and the context of every event its replica has seen.
+///
+///  The dot-store kernel of causal CRDTs (Almeida, Shoker and Baquero, "Delta State Replicated
+///  Data Types", 2018, section 6).
+///
+///  A causal CRDT is a *dot store* (which events are still alive, and what they carry) plus a
+///  [`DotContext`] (every event the replica has seen, alive or not). Three dot stores compose
+///  every causal type of the family:
+///
+///  | store | what it holds | used by |
+///  | --- | --- | --- |
+///  | [`DotSet`] | a set of dots | flags, the per-element adds of an `OrSet` |
+///  | [`DotFun`] | a map from dot to value | `MvRegister`, causal counters |
+///  | [`DotMap`] | a map from key to a dot store | `OrSet`, `OrMap` |
+///
+///  and one join serves them all ([`Causal`]'s [`merge`](Merge::merge)): a dot alive on both
+///  sides stays; a dot alive on one side stays when the other side's context has not seen it
+///  (the other side never heard of that event, so it cannot have removed it); every other dot
+///  is gone; the contexts are united. Removing therefore needs no tombstone: a remove is a
+///  delta whose context holds the removed dots and whose store is empty.
+///
+///  ```
+///  use concord_clock::{Causal, DotContext, DotSet, Merge};
+///  use concord_core::Dot;
+///
+///  // Replica 1 enables a flag (one event), replica 2 sees it and disables it.
+///  let on = Causal::from_store(DotSet::from_dot(Dot::new(1u64, 1)), DotContext::new());
+///  let mut two = on.clone();
+///  let off = Causal::from_store(DotSet::new(), two.context().clone());
+///  two.merge(&off);
+///  assert!(two.store().is_empty());
+///
+///  // Meanwhile replica 1 enables it again, concurrently: that event survives the disable.
+///  let mut one = on.clone();
+///  let again = Causal::from_store(DotSet::from_dot(Dot::new(1, 2)), one.context().clone());
+///  one.merge(&again);
+///  one.merge(&two);
+///  two.merge(&one);
+///  assert_eq!(one, two);
+///  assert_eq!(one.store().iter().collect::<Vec<_>>(), [&Dot::new(1, 2)]);
+///  ```
+///
+/// Every dot of the store is in the context (decoding refuses a state where one is not, and
+/// [`from_store`](Self::from_store) adds them). [`PartialOrd`] is the lattice order of the
+/// join: `a <= b` exactly when `a.merge(&b)` gives `b`.
+#[derive(Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(
+        try_from = "CausalWire<S, A>",
+        bound(
+            serialize = "S: serde::Serialize, A: Actor + serde::Serialize",
+            deserialize = "S: DotStore<A> + serde::Deserialize<'de>, \
+                           A: Actor + serde::Deserialize<'de>"
+        )
+    )
+)]
+pub struct Causal<S, A = ReplicaId> {
+    store: S,
+    context: DotContext<A>,
+}
+
+impl<S: Default, A> Default for Causal<S, A> {
+    fn default() -> Self {
+        Self {
+            store: S::default(),
+            context: DotContext::default(),
+        }
+    }
+}
+
+impl<S: fmt::Debug, A: fmt::Debug> fmt::Debug for Causal<S, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Causal")
+            .field("store", &self.store)
+            .field("context", &self.context)
+            .finish()
+    }
+}
+
+impl<S, A> Causal<S, A> {
+    /// The store: the events still alive.
+    #[must_use]
+    pub const fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Every event seen, alive or not.
+    #[must_use]
+    pub const fn context(&self) -> &DotContext<A> {
+        &self.context
+    }
+
+    /// The store and the context, consuming the state.
+    #[must_use]
+    pub fn into_parts(self) -> (S, DotContext<A>) {
+        (self.store, self.context)
+    }
+}
+
+impl<S: DotStore<A>, A: Actor> Causal<S, A> {
+    /// The bottom: an empty store, nothing seen.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The state holding `store`, having seen `context` and every dot of `store`: what a
+    /// mutator builds as its delta (the new dots in the store, the dots it replaces or removes
+    /// in the context).
+    #[must_use]
+    pub fn from_store(store: S, mut context: DotContext<A>) -> Self {
+        store.for_each_dot(&mut |dot| context.insert(*dot));
+        Self { store, context }
+    }
+
+    /// A state from its parts, checked as decoding checks it.
+    ///
+    /// # Errors
+    ///
+    /// [`ValidationError::Invalid`] when a dot of `store` is missing from `context` or the
+    /// same dot is held twice (under two keys of a [`DotMap`]).
+    pub fn from_parts(store: S, context: DotContext<A>) -> Result<Self, ValidationError> {
+        let state = Self { store, context };
+        state.validate()?;
+        Ok(state)
+    }
+
+    /// The next dot of `actor`: one above every dot of `actor` this state has seen.
+    ///
+    /// # Errors
+    ///
+    /// [`Overflow`](concord_core::Overflow) when `actor` already has a dot with counter
+    /// `u64::MAX` (only a misbehaving peer's state gets there).
+    pub fn next_dot(&self, actor: A) -> Result<Dot<A>, concord_core::Overflow> {
+        self.context.checked_next_dot(actor)
+    }
+
+    /// Applies `delta` and returns it: the tail of every mutator.
+    pub fn apply(&mut self, delta: Self) -> Self {
+        self.merge(&delta);
+        delta
+    }
+
+    /// Every dot of the store is in the context, and no dot is held twice.
+    fn validate(&self) -> Result<(), ValidationError> {
+        let mut dots = Vec::new();
+        let mut uncovered = false;
+        self.store.for_each_dot(&mut |dot| {
+            uncovered |= !self.context.contains(dot);
+            dots.push(*dot);
+        });
+        if uncovered {
+            return Err(ValidationError::Invalid(
+                "a dot of the store is missing from the causal context",
+            ));
+        }
+        dots.sort_unstable();
+        if dots.windows(2).any(|w| matches!(w, [a, b] if a == b)) {
+            return Err(ValidationError::Invalid(
+                "the same dot is held twice in one causal state",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl<S: DotStore<A>, A: Actor> Merge for Causal<S, A> {
+    /// The causal join: the stores join against each other's contexts, then the contexts
+    /// unite.
+    fn merge(&mut self, other: &Self) {
+        self.store.join(&self.context, &other.store, &other.context);
+        self.context.merge(&other.context);
+    }
+}
+
+impl<S: DotStore<A>, A: Actor> PartialOrd for Causal<S, A> {
+    /// The lattice order of the causal join.
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        let le = |a: &Self, b: &Self| {
+            matches!(
+                a.context.partial_cmp(&b.context),
+                Some(Ordering::Less | Ordering::Equal)
+            ) && a.joined(b) == *b
+        };
+        concord_core::lattice::partial_order(le(self, other), le(other, self))
+    }
+}
+
+/// The unchecked wire form of a [`Causal`].
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+#[serde(bound(deserialize = "S: serde::Deserialize<'de>, A: Actor + serde::Deserialize<'de>"))]
+struct CausalWire<S, A> {
+    store: S,
+    context: DotContext<A>,
+}
+
+#[cfg(feature = "serde")]
+impl<S: DotStore<A>, A: Actor> TryFrom<CausalWire<S, A>> for Causal<S, A> {
+    type Error = ValidationError;
+
+    /// Refuses a store dot missing from the context and a dot held twice; the store and the
+    /// context check their own form as they decode.
+    fn try_from(wire: CausalWire<S, A>) -> Result<Self, Self::Error> {
+        Self::from_parts(wire.store, wire.context)
+    }
+}
+
+/// Whether the next entries of two dot-sorted lists are kept by the causal join.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// This side's next entry is kept: the other side has not seen its dot.
+    KeepMine,
+    /// This side's next entry is dropped: the other side saw its dot and no longer holds it.
+    DropMine,
+    /// The other side's next entry is kept.
+    KeepTheirs,
+    /// The other side's next entry is dropped.
+    DropTheirs,
+    /// Both sides hold the same dot: kept once.
+    Both,
+    /// Both lists are done.
+    Done,
+}
+
+impl Step {
+    const fn keeps(self) -> bool {
+        matches!(self, Self::KeepMine | Self::KeepTheirs | Self::Both)
+    }
+    const fn advances_mine(self) -> bool {
+        matches!(self, Self::KeepMine | Self::DropMine | Self::Both)
+    }
+    const fn advances_theirs(self) -> bool {
+        matches!(self, Self::KeepTheirs | Self::DropTheirs | Self::Both)
+    }
+}
+
+/// One step of the causal join of two dot-sorted lists, given their next dots and what each
+/// side has seen.
+fn step<A: Actor>(
+    mine: Option<&Dot<A>>,
+    theirs: Option<&Dot<A>>,
+    context: &DotContext<A>,
+    other_context: &DotContext<A>,
+) -> Step {
+    let mine_first = match (mine, theirs) {
+        (Some(a), Some(b)) if a == b => return Step::Both,
+        (Some(a), Some(b)) => a < b,
+        (Some(_), None) => true,
+        (None, Some(_)) => false,
+        (None, None) => return Step::Done,
+    };
+    match (mine_first, mine, theirs) {
+        (true, Some(a), _) if other_context.contains(a) => Step::DropMine,
+        (true, _, _) => Step::KeepMine,
+        (false, _, Some(b)) if context.contains(b) => Step::DropTheirs,
+        (false, _, _) => Step::KeepTheirs,
+    }
+}
+
+/// The causal join of two dot-sorted lists of entries. A first walk counts what is kept; when
+/// nothing of `mine` is dropped and nothing of `theirs` is new, the shared entries are joined
+/// in place without allocating. Otherwise the result is allocated once at its exact size: the
+/// second walk moves this side's kept entries and clones only the other side's. `both` joins
+/// into this side's entry the other side's entry of the same dot.
+fn join_sorted<E: Clone, A: Actor>(
+    mine: &mut Vec<E>,
+    context: &DotContext<A>,
+    theirs: &[E],
+    other_context: &DotContext<A>,
+    dot: impl Fn(&E) -> &Dot<A>,
+    both: impl Fn(&mut E, &E),
+) {
+    let (mut i, mut j, mut kept, mut changed) = (0, 0, 0, false);
+    loop {
+        let next = step(
+            mine.get(i).map(&dot),
+            theirs.get(j).map(&dot),
+            context,
+            other_context,
+        );
+        if next == Step::Done {
+            break;
+        }
+        kept += usize::from(next.keeps());
+        changed |= matches!(next, Step::KeepTheirs | Step::DropMine);
+        i += usize::from(next.advances_mine());
+        j += usize::from(next.advances_theirs());
+    }
+    if !changed {
+        let mut others = theirs.iter().peekable();
+        for entry in mine.iter_mut() {
+            while others.next_if(|e| dot(e) < dot(entry)).is_some() {}
+            if let Some(other) = others.next_if(|e| dot(e) == dot(entry)) {
+                both(entry, other);
+            }
+        }
+        return;
+    }
+    let mut out = Vec::with_capacity(kept);
+    let mut mine_iter = core::mem::take(mine).into_iter();
+    let mut theirs_iter = theirs.iter();
+    loop {
+        let next = step(
+            mine_iter.as_slice().first().map(&dot),
+            theirs_iter.as_slice().first().map(&dot),
+            context,
+            other_context,
+        );
+        match next {
+            Step::KeepMine => out.extend(mine_iter.next()),
+            Step::DropMine => drop(mine_iter.next()),
+            Step::KeepTheirs => out.extend(theirs_iter.next().cloned()),
+            Step::DropTheirs => drop(theirs_iter.next()),
+            Step::Both => {
+                if let Some(mut entry) = mine_iter.next() {
+                    if let Some(other) = theirs_iter.next() {
+                        both(&mut entry, other);
+                    }
+                    out.push(entry);
+                }
+            }
+            Step::Done => break,
+        }
+    }
+    *mine = out;
+}

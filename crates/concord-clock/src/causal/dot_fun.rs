@@ -1,0 +1,156 @@
+use alloc::vec::Vec;
+
+use concord_core::{Actor, Dot, ReplicaId};
+
+use super::{DotStore, join_sorted};
+use crate::DotContext;
+
+/// A dot store mapping each live dot to a value: the writes of a multi-value register, the
+/// per-event amounts of a causal counter.
+///
+/// Entries are sorted by dot and unique. Honest replicas never give two values one dot; when a
+/// misbehaving peer does, the join keeps the greater value (by `V: Ord`), so the values form
+/// a lattice of their own and the join stays commutative, associative and idempotent.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(transparent))]
+pub struct DotFun<V, A = ReplicaId> {
+    entries: Vec<(Dot<A>, V)>,
+}
+
+impl<V, A> Default for DotFun<V, A> {
+    fn default() -> Self {
+        Self {
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<V, A: Actor> DotFun<V, A> {
+    /// The empty store.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            entries: Vec::new(),
+        }
+    }
+
+    /// The store holding one `dot` with its `value`.
+    #[must_use]
+    pub fn from_entry(dot: Dot<A>, value: V) -> Self {
+        Self {
+            entries: alloc::vec![(dot, value)],
+        }
+    }
+
+    /// A store from entries strictly increasing by dot.
+    ///
+    /// # Errors
+    ///
+    /// [`ValidationError::Unsorted`](concord_core::ValidationError::Unsorted),
+    /// [`Duplicate`](concord_core::ValidationError::Duplicate) or
+    /// [`TooMany`](concord_core::ValidationError::TooMany).
+    pub fn from_sorted(entries: Vec<(Dot<A>, V)>) -> Result<Self, concord_core::ValidationError> {
+        concord_core::ValidationError::check_len(entries.len())?;
+        for pair in entries.windows(2) {
+            if let [(a, _), (b, _)] = pair {
+                match a.cmp(b) {
+                    core::cmp::Ordering::Less => {}
+                    core::cmp::Ordering::Equal => {
+                        return Err(concord_core::ValidationError::Duplicate);
+                    }
+                    core::cmp::Ordering::Greater => {
+                        return Err(concord_core::ValidationError::Unsorted);
+                    }
+                }
+            }
+        }
+        Ok(Self { entries })
+    }
+
+    /// The entries, sorted by dot.
+    #[must_use]
+    pub fn entries(&self) -> &[(Dot<A>, V)] {
+        &self.entries
+    }
+
+    /// The value of `dot`, if it is alive.
+    #[must_use]
+    pub fn get(&self, dot: &Dot<A>) -> Option<&V> {
+        let at = self.entries.binary_search_by(|(d, _)| d.cmp(dot)).ok()?;
+        self.entries.get(at).map(|(_, v)| v)
+    }
+
+    /// The values in dot order.
+    #[must_use = "iterators are lazy"]
+    pub fn values(&self) -> impl ExactSizeIterator<Item = &V> + '_ {
+        self.entries.iter().map(|(_, v)| v)
+    }
+
+    /// The number of live dots.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no dot is alive.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The entries, consuming the store.
+    #[must_use]
+    pub fn into_entries(self) -> Vec<(Dot<A>, V)> {
+        self.entries
+    }
+}
+
+impl<V: Ord + Clone, A: Actor> DotStore<A> for DotFun<V, A> {
+    fn is_bottom(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn for_each_dot(&self, f: &mut dyn FnMut(&Dot<A>)) {
+        for (dot, _) in &self.entries {
+            f(dot);
+        }
+    }
+
+    fn join(&mut self, context: &DotContext<A>, other: &Self, other_context: &DotContext<A>) {
+        join_sorted(
+            &mut self.entries,
+            context,
+            &other.entries,
+            other_context,
+            |(dot, _)| dot,
+            |(_, mine), (_, theirs)| {
+                if *theirs > *mine {
+                    mine.clone_from(theirs);
+                }
+            },
+        );
+    }
+
+    fn retain_unseen(&mut self, context: &DotContext<A>) {
+        self.entries.retain(|(dot, _)| !context.contains(dot));
+    }
+
+    fn dot_count(&self) -> usize {
+        self.entries.len()
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de, V, A> serde::Deserialize<'de> for DotFun<V, A>
+where
+    V: serde::Deserialize<'de>,
+    A: Actor + serde::Deserialize<'de>,
+{
+    /// Refuses entries out of dot order, a repeated dot and more than
+    /// [`MAX_ENTRIES`](concord_core::MAX_ENTRIES) entries.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let entries = <Vec<(Dot<A>, V)>>::deserialize(deserializer)?;
+        Self::from_sorted(entries).map_err(serde::de::Error::custom)
+    }
+}

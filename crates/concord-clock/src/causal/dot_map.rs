@@ -1,0 +1,235 @@
+use alloc::vec::Vec;
+use core::borrow::Borrow;
+use core::cmp::Ordering;
+use core::marker::PhantomData;
+
+use concord_core::{Actor, Dot, ReplicaId};
+
+use super::DotStore;
+use crate::DotContext;
+
+/// A dot store mapping keys to nested dot stores: the elements of an observed-remove set (each
+/// with the dots of its adds), the fields of a map of causal CRDTs.
+///
+/// Entries are sorted by key, unique, and never hold a bottom (empty) store: a key whose
+/// events are all removed is gone, with no tombstone. The nested stores share the one context
+/// of the state they belong to.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(transparent))]
+pub struct DotMap<K, S, A = ReplicaId> {
+    entries: Vec<(K, S)>,
+    #[cfg_attr(feature = "serde", serde(skip))]
+    actor: PhantomData<fn() -> A>,
+}
+
+impl<K, S, A> Default for DotMap<K, S, A> {
+    fn default() -> Self {
+        Self {
+            entries: Vec::new(),
+            actor: PhantomData,
+        }
+    }
+}
+
+impl<K: Ord, S: DotStore<A>, A: Actor> DotMap<K, S, A> {
+    /// The empty map.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            entries: Vec::new(),
+            actor: PhantomData,
+        }
+    }
+
+    /// The map of one key; empty when `store` is bottom.
+    #[must_use]
+    pub fn from_entry(key: K, store: S) -> Self {
+        let mut map = Self::new();
+        if !store.is_bottom() {
+            map.entries.push((key, store));
+        }
+        map
+    }
+
+    /// A map from entries strictly increasing by key, none bottom.
+    ///
+    /// # Errors
+    ///
+    /// [`ValidationError::Unsorted`](concord_core::ValidationError::Unsorted),
+    /// [`Duplicate`](concord_core::ValidationError::Duplicate),
+    /// [`TooMany`](concord_core::ValidationError::TooMany), or
+    /// [`Invalid`](concord_core::ValidationError::Invalid) for a key with an empty store.
+    pub fn from_sorted(entries: Vec<(K, S)>) -> Result<Self, concord_core::ValidationError> {
+        concord_core::ValidationError::check_len(entries.len())?;
+        for pair in entries.windows(2) {
+            if let [(a, _), (b, _)] = pair {
+                match a.cmp(b) {
+                    Ordering::Less => {}
+                    Ordering::Equal => return Err(concord_core::ValidationError::Duplicate),
+                    Ordering::Greater => return Err(concord_core::ValidationError::Unsorted),
+                }
+            }
+        }
+        if entries.iter().any(|(_, s)| s.is_bottom()) {
+            return Err(concord_core::ValidationError::Invalid(
+                "a key of a dot map holds no dot",
+            ));
+        }
+        Ok(Self {
+            entries,
+            actor: PhantomData,
+        })
+    }
+
+    fn find<Q>(&self, key: &Q) -> Result<usize, usize>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        self.entries.binary_search_by(|(k, _)| k.borrow().cmp(key))
+    }
+
+    /// The store of `key`, if it has live dots.
+    #[must_use]
+    pub fn get<Q>(&self, key: &Q) -> Option<&S>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        let at = self.find(key).ok()?;
+        self.entries.get(at).map(|(_, s)| s)
+    }
+
+    /// Whether `key` has live dots.
+    #[must_use]
+    pub fn contains_key<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        self.find(key).is_ok()
+    }
+
+    /// The entries, sorted by key.
+    #[must_use]
+    pub fn entries(&self) -> &[(K, S)] {
+        &self.entries
+    }
+
+    /// The `(key, store)` entries in key order.
+    #[must_use = "iterators are lazy"]
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&K, &S)> + ExactSizeIterator + '_ {
+        self.entries.iter().map(|(k, s)| (k, s))
+    }
+
+    /// The number of keys with live dots.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no key has live dots.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+impl<K: Ord + Clone, S: DotStore<A>, A: Actor> DotStore<A> for DotMap<K, S, A> {
+    fn is_bottom(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn for_each_dot(&self, f: &mut dyn FnMut(&Dot<A>)) {
+        for (_, store) in &self.entries {
+            store.for_each_dot(f);
+        }
+    }
+
+    /// Joins key by key: a key on both sides joins its stores; a key on one side keeps the
+    /// dots the other side has not seen. Keys left without dots are dropped. When every key of
+    /// `other` is already here the join runs in place; otherwise the key union is counted and
+    /// allocated once.
+    fn join(&mut self, context: &DotContext<A>, other: &Self, other_context: &DotContext<A>) {
+        let mut new_keys = 0;
+        {
+            let mut mine = self.entries.iter().peekable();
+            for (key, _) in &other.entries {
+                while mine.next_if(|(k, _)| k < key).is_some() {}
+                if mine.next_if(|(k, _)| k == key).is_none() {
+                    new_keys += 1;
+                }
+            }
+        }
+        if new_keys == 0 {
+            let mut theirs = other.entries.iter().peekable();
+            for (key, store) in &mut self.entries {
+                while theirs.next_if(|(k, _)| k < key).is_some() {}
+                match theirs.next_if(|(k, _)| k == key) {
+                    Some((_, other_store)) => store.join(context, other_store, other_context),
+                    None => store.retain_unseen(other_context),
+                }
+            }
+        } else {
+            let mut out = Vec::with_capacity(self.entries.len() + new_keys);
+            let mut mine = core::mem::take(&mut self.entries).into_iter().peekable();
+            let mut theirs = other.entries.iter().peekable();
+            loop {
+                let order = match (mine.peek(), theirs.peek()) {
+                    (Some((a, _)), Some((b, _))) => a.cmp(b),
+                    (Some(_), None) => Ordering::Less,
+                    (None, Some(_)) => Ordering::Greater,
+                    (None, None) => break,
+                };
+                match order {
+                    Ordering::Less => {
+                        if let Some((key, mut store)) = mine.next() {
+                            store.retain_unseen(other_context);
+                            out.push((key, store));
+                        }
+                    }
+                    Ordering::Equal => {
+                        if let (Some((key, mut store)), Some((_, other_store))) =
+                            (mine.next(), theirs.next())
+                        {
+                            store.join(context, other_store, other_context);
+                            out.push((key, store));
+                        }
+                    }
+                    Ordering::Greater => {
+                        if let Some((key, other_store)) = theirs.next() {
+                            let mut store = other_store.clone();
+                            store.retain_unseen(context);
+                            out.push((key.clone(), store));
+                        }
+                    }
+                }
+            }
+            self.entries = out;
+        }
+        self.entries.retain(|(_, store)| !store.is_bottom());
+    }
+
+    fn retain_unseen(&mut self, context: &DotContext<A>) {
+        for (_, store) in &mut self.entries {
+            store.retain_unseen(context);
+        }
+        self.entries.retain(|(_, store)| !store.is_bottom());
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de, K, S, A> serde::Deserialize<'de> for DotMap<K, S, A>
+where
+    K: Ord + serde::Deserialize<'de>,
+    S: DotStore<A> + serde::Deserialize<'de>,
+    A: Actor,
+{
+    /// Refuses keys out of order, a repeated key, a key without dots and more than
+    /// [`MAX_ENTRIES`](concord_core::MAX_ENTRIES) keys; each nested store checks its own form.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let entries = <Vec<(K, S)>>::deserialize(deserializer)?;
+        Self::from_sorted(entries).map_err(serde::de::Error::custom)
+    }
+}
