@@ -390,16 +390,7 @@ impl<T, A: Actor> TryFrom<MvRegisterWire<T, A>> for MvRegister<T, A> {
     /// concurrent with everything they did not see), so nothing more can be refused.
     fn try_from(wire: MvRegisterWire<T, A>) -> Result<Self, Self::Error> {
         use concord_core::ValidationError;
-        ValidationError::check_len(wire.siblings.len())?;
-        for pair in wire.siblings.windows(2) {
-            if let [(a, _), (b, _)] = pair {
-                match a.cmp(b) {
-                    Ordering::Less => {}
-                    Ordering::Equal => return Err(ValidationError::Duplicate),
-                    Ordering::Greater => return Err(ValidationError::Unsorted),
-                }
-            }
-        }
+        ValidationError::check_sorted_by_key(&wire.siblings, |(dot, _)| dot)?;
         if wire
             .siblings
             .iter()
