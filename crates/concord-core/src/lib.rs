@@ -32,5 +32,8 @@ pub use validation::{MAX_ENTRIES, ValidationError};
 #[cfg(feature = "laws")]
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::laws::runner::{run_decode, run_lattice_law, run_law};
+    pub use crate::laws::{
+        run_associativity, run_commutativity, run_convergence, run_decode, run_delta_delivery,
+        run_delta_inflation, run_golden, run_idempotence, run_least_upper_bound, run_upper_bound,
+    };
 }

@@ -50,15 +50,57 @@ impl core::error::Error for ValidationError {}
 impl ValidationError {
     /// Checks that `keys` is strictly increasing and at most [`MAX_ENTRIES`] long.
     ///
+    /// ```
+    /// use concord_core::ValidationError;
+    ///
+    /// assert_eq!(ValidationError::check_sorted(&[1, 2, 5]), Ok(()));
+    /// assert_eq!(ValidationError::check_sorted(&[1, 1]), Err(ValidationError::Duplicate));
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`ValidationError::TooMany`], [`ValidationError::Duplicate`] for equal neighbours or
     /// [`ValidationError::Unsorted`] for a decrease.
     pub fn check_sorted<K: Ord>(keys: &[K]) -> Result<(), Self> {
-        Self::check_len(keys.len())?;
-        for pair in keys.windows(2) {
+        Self::check_sorted_by_key(keys, |k| k)
+    }
+
+    /// Checks that the keys of `entries` are strictly increasing (so they are sorted and
+    /// unique, the form a sorted map or set is stored in) and that there are at most
+    /// [`MAX_ENTRIES`] entries: the check a decoder of such a state runs before handing it
+    /// out.
+    ///
+    /// ```
+    /// use concord_core::ValidationError;
+    ///
+    /// // (element, stamp) entries, keyed by element.
+    /// let sorted = [("eggs", 2), ("milk", 1), ("tea", 4)];
+    /// assert_eq!(ValidationError::check_sorted_by_key(&sorted, |(e, _)| e), Ok(()));
+    ///
+    /// let twice = [("eggs", 2), ("eggs", 3)];
+    /// assert_eq!(
+    ///     ValidationError::check_sorted_by_key(&twice, |(e, _)| e),
+    ///     Err(ValidationError::Duplicate)
+    /// );
+    /// let unsorted = [("milk", 1), ("eggs", 2)];
+    /// assert_eq!(
+    ///     ValidationError::check_sorted_by_key(&unsorted, |(e, _)| e),
+    ///     Err(ValidationError::Unsorted)
+    /// );
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ValidationError::TooMany`] above the limit, [`ValidationError::Duplicate`] for
+    /// neighbours with equal keys or [`ValidationError::Unsorted`] for a decrease.
+    pub fn check_sorted_by_key<T, K: Ord>(
+        entries: &[T],
+        key: impl Fn(&T) -> &K,
+    ) -> Result<(), Self> {
+        Self::check_len(entries.len())?;
+        for pair in entries.windows(2) {
             if let [a, b] = pair {
-                match a.cmp(b) {
+                match key(a).cmp(key(b)) {
                     core::cmp::Ordering::Less => {}
                     core::cmp::Ordering::Equal => return Err(Self::Duplicate),
                     core::cmp::Ordering::Greater => return Err(Self::Unsorted),

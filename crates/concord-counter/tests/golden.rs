@@ -1,46 +1,16 @@
 //! Golden wire vectors: the encodings of fixed states, compared byte for byte with
-//! `tests/data/*.bin`. A difference means the wire format changed, which needs a format-version
-//! bump. Run with `CONCORD_BLESS=1` to write the files instead.
-#![cfg(feature = "serde")]
+//! `tests/data/*.bin` by the law kit's `golden_test!`. A difference means the wire format
+//! changed, which needs a format-version bump. Run with `CONCORD_BLESS=1` to write the files
+//! instead.
+#![cfg(feature = "laws")]
 #![allow(
     clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
     reason = "test helpers: a panic is a test failure with a message"
 )]
 
-use std::path::PathBuf;
-
 use concord_core::codec::{self, WireType};
+use concord_core::golden_test;
 use concord_counter::{GCounter, PnCounter, ReplicaId};
-
-fn check<T: WireType + PartialEq + std::fmt::Debug>(name: &str, state: &T) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(format!("{name}.bin"));
-    let bytes = codec::encode(state).unwrap();
-    if std::env::var_os("CONCORD_BLESS").is_some() {
-        std::fs::write(&path, &bytes).unwrap();
-        return;
-    }
-    let golden = std::fs::read(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (run with CONCORD_BLESS=1 to create it)",
-            path.display()
-        )
-    });
-    assert_eq!(
-        bytes,
-        golden,
-        "{name}: encoding differs from {}",
-        path.display()
-    );
-    assert_eq!(
-        &codec::decode::<T>(&golden).unwrap(),
-        state,
-        "{name}: decoding"
-    );
-}
 
 fn ids() -> [ReplicaId; 3] {
     [
@@ -50,56 +20,54 @@ fn ids() -> [ReplicaId; 3] {
     ]
 }
 
-#[test]
-fn g_counter_empty() {
-    check("g_counter_empty", &GCounter::<u64>::new());
-}
+golden_test!(g_counter_empty = GCounter::<u64>::new());
 
-#[test]
-fn g_counter_u64() {
-    let mut c = GCounter::<u64>::new();
-    c.increment(0, 1).unwrap();
-    c.increment(7, 250).unwrap();
-    c.increment(300, 70_000).unwrap();
-    c.increment(u64::MAX, u64::MAX).unwrap();
-    check("g_counter_u64", &c);
-}
-
-#[test]
-fn g_counter_replica_id() {
-    let mut c = GCounter::new();
-    for (id, n) in ids().into_iter().zip([120, 75, 42]) {
-        c.increment(id, n).unwrap();
+golden_test!(
+    g_counter_u64 = {
+        let mut c = GCounter::<u64>::new();
+        c.increment(0, 1).unwrap();
+        c.increment(7, 250).unwrap();
+        c.increment(300, 70_000).unwrap();
+        c.increment(u64::MAX, u64::MAX).unwrap();
+        c
     }
-    check("g_counter_replica_id", &c);
-}
+);
 
-#[test]
-fn pn_counter_empty() {
-    check("pn_counter_empty", &PnCounter::<u64>::new());
-}
+golden_test!(
+    g_counter_replica_id = {
+        let mut c = GCounter::new();
+        for (id, n) in ids().into_iter().zip([120, 75, 42]) {
+            c.increment(id, n).unwrap();
+        }
+        c
+    }
+);
 
-#[test]
-fn pn_counter_u64() {
-    let mut c = PnCounter::<u64>::new();
-    c.increment(1, 5).unwrap();
-    c.decrement(1, 2).unwrap();
-    c.decrement(40, 251).unwrap();
-    c.increment(u64::MAX, u64::MAX).unwrap();
-    c.decrement(u64::MAX, u64::MAX).unwrap();
-    check("pn_counter_u64", &c);
-}
+golden_test!(pn_counter_empty = PnCounter::<u64>::new());
 
-#[test]
-fn pn_counter_replica_id() {
-    let mut c = PnCounter::new();
-    let [a, b, d] = ids();
-    c.increment(a, 10).unwrap();
-    c.decrement(b, 3).unwrap();
-    c.increment(d, 1).unwrap();
-    c.decrement(d, 1).unwrap();
-    check("pn_counter_replica_id", &c);
-}
+golden_test!(
+    pn_counter_u64 = {
+        let mut c = PnCounter::<u64>::new();
+        c.increment(1, 5).unwrap();
+        c.decrement(1, 2).unwrap();
+        c.decrement(40, 251).unwrap();
+        c.increment(u64::MAX, u64::MAX).unwrap();
+        c.decrement(u64::MAX, u64::MAX).unwrap();
+        c
+    }
+);
+
+golden_test!(
+    pn_counter_replica_id = {
+        let mut c = PnCounter::new();
+        let [a, b, d] = ids();
+        c.increment(a, 10).unwrap();
+        c.decrement(b, 3).unwrap();
+        c.increment(d, 1).unwrap();
+        c.decrement(d, 1).unwrap();
+        c
+    }
+);
 
 /// The envelope and layout, spelled out for one small state so the golden files are not the
 /// only description of the format.

@@ -798,15 +798,7 @@ impl<T: Ord, S: Ord, B: Bias> TryFrom<LwwElementSetWire<T, S>> for LwwElementSet
                 "the set was encoded with the other bias (add-wins and remove-wins sets do not mix)",
             ));
         }
-        for pair in wire.entries.windows(2) {
-            if let [a, b] = pair {
-                match a.0.cmp(&b.0) {
-                    Ordering::Less => {}
-                    Ordering::Equal => return Err(ValidationError::Duplicate),
-                    Ordering::Greater => return Err(ValidationError::Unsorted),
-                }
-            }
-        }
+        ValidationError::check_sorted_by_key(&wire.entries, |(element, _, _)| element)?;
         let mut present = 0;
         let mut entries = Vec::with_capacity(wire.entries.len());
         for triple in wire.entries {

@@ -51,20 +51,7 @@ impl<V, A: Actor> DotFun<V, A> {
     /// [`Duplicate`](concord_core::ValidationError::Duplicate) or
     /// [`TooMany`](concord_core::ValidationError::TooMany).
     pub fn from_sorted(entries: Vec<(Dot<A>, V)>) -> Result<Self, concord_core::ValidationError> {
-        concord_core::ValidationError::check_len(entries.len())?;
-        for pair in entries.windows(2) {
-            if let [(a, _), (b, _)] = pair {
-                match a.cmp(b) {
-                    core::cmp::Ordering::Less => {}
-                    core::cmp::Ordering::Equal => {
-                        return Err(concord_core::ValidationError::Duplicate);
-                    }
-                    core::cmp::Ordering::Greater => {
-                        return Err(concord_core::ValidationError::Unsorted);
-                    }
-                }
-            }
-        }
+        concord_core::ValidationError::check_sorted_by_key(&entries, |(dot, _)| dot)?;
         Ok(Self { entries })
     }
 

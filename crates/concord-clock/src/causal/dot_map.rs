@@ -61,16 +61,7 @@ impl<K: Ord, S: DotStore<A>, A: Actor> DotMap<K, S, A> {
     /// [`TooMany`](concord_core::ValidationError::TooMany), or
     /// [`Invalid`](concord_core::ValidationError::Invalid) for a key with an empty store.
     pub fn from_sorted(entries: Vec<(K, S)>) -> Result<Self, concord_core::ValidationError> {
-        concord_core::ValidationError::check_len(entries.len())?;
-        for pair in entries.windows(2) {
-            if let [(a, _), (b, _)] = pair {
-                match a.cmp(b) {
-                    Ordering::Less => {}
-                    Ordering::Equal => return Err(concord_core::ValidationError::Duplicate),
-                    Ordering::Greater => return Err(concord_core::ValidationError::Unsorted),
-                }
-            }
-        }
+        concord_core::ValidationError::check_sorted_by_key(&entries, |(key, _)| key)?;
         if entries.iter().any(|(_, s)| s.is_bottom()) {
             return Err(concord_core::ValidationError::Invalid(
                 "a key of a dot map holds no dot",

@@ -58,20 +58,6 @@ impl Law {
             Law::Decode => "decode",
         }
     }
-
-    pub(crate) const fn from_index(i: u8) -> Law {
-        match i {
-            0 => Law::Idempotence,
-            1 => Law::Commutativity,
-            2 => Law::Associativity,
-            3 => Law::UpperBound,
-            4 => Law::LeastUpperBound,
-            5 => Law::DeltaInflation,
-            6 => Law::DeltaDelivery,
-            7 => Law::Convergence,
-            _ => Law::Decode,
-        }
-    }
 }
 
 impl fmt::Display for Law {

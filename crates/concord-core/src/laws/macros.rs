@@ -2,9 +2,12 @@
 ///
 /// `law_tests!(name: Model)` generates a module `name` with tests `idempotence`,
 /// `commutativity`, `associativity`, `delta_inflation`, `delta_delivery`, `convergence` and
-/// `decode` (the state must implement [`codec::WireType`](crate::codec::WireType)).
-/// `law_tests!(name: Model, lattice)` adds `upper_bound` and `least_upper_bound`, for types
-/// whose `PartialOrd` is the lattice order.
+/// `decode` (the state must implement [`codec::WireType`](crate::codec::WireType)), each calling
+/// the runner of its law ([`laws::run_idempotence`](crate::laws::run_idempotence), ...).
+/// `law_tests!(name: Model, lattice)` adds `upper_bound` and `least_upper_bound`
+/// ([`laws::run_upper_bound`](crate::laws::run_upper_bound),
+/// [`laws::run_least_upper_bound`](crate::laws::run_least_upper_bound)), for types whose
+/// `PartialOrd` is the lattice order; without `PartialOrd` they do not compile.
 ///
 /// Each test runs [`DEFAULT_CASES`](crate::laws::DEFAULT_CASES) worlds from a fixed seed; see
 /// [`laws`](crate::laws) for the environment variables.
@@ -23,12 +26,12 @@ macro_rules! law_tests {
         $crate::law_tests!(@module $name : $model {
             #[test]
             fn upper_bound() {
-                $crate::__private::run_lattice_law::<$model>($crate::laws::Law::UpperBound);
+                $crate::__private::run_upper_bound::<$model>();
             }
 
             #[test]
             fn least_upper_bound() {
-                $crate::__private::run_lattice_law::<$model>($crate::laws::Law::LeastUpperBound);
+                $crate::__private::run_least_upper_bound::<$model>();
             }
         });
     };
@@ -39,32 +42,32 @@ macro_rules! law_tests {
 
             #[test]
             fn idempotence() {
-                $crate::__private::run_law::<$model>($crate::laws::Law::Idempotence);
+                $crate::__private::run_idempotence::<$model>();
             }
 
             #[test]
             fn commutativity() {
-                $crate::__private::run_law::<$model>($crate::laws::Law::Commutativity);
+                $crate::__private::run_commutativity::<$model>();
             }
 
             #[test]
             fn associativity() {
-                $crate::__private::run_law::<$model>($crate::laws::Law::Associativity);
+                $crate::__private::run_associativity::<$model>();
             }
 
             #[test]
             fn delta_inflation() {
-                $crate::__private::run_law::<$model>($crate::laws::Law::DeltaInflation);
+                $crate::__private::run_delta_inflation::<$model>();
             }
 
             #[test]
             fn delta_delivery() {
-                $crate::__private::run_law::<$model>($crate::laws::Law::DeltaDelivery);
+                $crate::__private::run_delta_delivery::<$model>();
             }
 
             #[test]
             fn convergence() {
-                $crate::__private::run_law::<$model>($crate::laws::Law::Convergence);
+                $crate::__private::run_convergence::<$model>();
             }
 
             #[test]
@@ -73,6 +76,62 @@ macro_rules! law_tests {
             }
 
             $($extra)*
+        }
+    };
+}
+
+/// Expands into a `#[test]` that checks one golden wire vector, like digest's
+/// `hash_serialization_test!`.
+///
+/// `golden_test!(name = value)` (or `golden_test!(name: Type = value)`, when the value's type
+/// needs spelling out) generates a test `name` that encodes `value` with
+/// [`codec::encode`](crate::codec::encode), compares the bytes with the file
+/// `tests/data/name.bin` of the crate that invokes the macro, and decodes the file back to a
+/// state equal to `value` ([`laws::run_golden`](crate::laws::run_golden)).
+///
+/// With `CONCORD_BLESS=1` in the environment the test writes the file instead (bless mode),
+/// for new vectors and for a deliberate format change (which also bumps the type's
+/// [`WireType::VERSION`](crate::codec::WireType::VERSION)).
+///
+/// ```ignore
+/// // tests/golden.rs of a type crate
+/// use concord_counter::GCounter;
+/// concord_core::golden_test!(g_counter_empty = GCounter::<u64>::new());
+/// concord_core::golden_test!(g_counter_u64: GCounter<u64> = {
+///     let mut c = GCounter::new();
+///     c.increment(7, 250).unwrap();
+///     c
+/// });
+/// ```
+#[macro_export]
+macro_rules! golden_test {
+    ($name:ident : $ty:ty = $value:expr) => {
+        #[test]
+        fn $name() {
+            let value: $ty = $value;
+            $crate::__private::run_golden(
+                ::core::concat!(
+                    ::core::env!("CARGO_MANIFEST_DIR"),
+                    "/tests/data/",
+                    ::core::stringify!($name),
+                    ".bin"
+                ),
+                &value,
+            );
+        }
+    };
+    ($name:ident = $value:expr) => {
+        #[test]
+        fn $name() {
+            $crate::__private::run_golden(
+                ::core::concat!(
+                    ::core::env!("CARGO_MANIFEST_DIR"),
+                    "/tests/data/",
+                    ::core::stringify!($name),
+                    ".bin"
+                ),
+                &$value,
+            );
         }
     };
 }

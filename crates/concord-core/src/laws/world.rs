@@ -49,7 +49,7 @@ use crate::Merge;
 ///     fn expected(oracle: &u64) -> u64 { *oracle }
 /// }
 ///
-/// concord_core::laws::runner::run_lattice_law::<MaxModel>(concord_core::laws::Law::UpperBound);
+/// concord_core::laws::run_upper_bound::<MaxModel>();
 /// ```
 pub trait Model: 'static {
     /// The replica state under test.
