@@ -1,4 +1,4 @@
-//! Law-kit models of [`LwwElementSet`] for both biases (feature `laws`).
+//! Law-kit models of [`LwwElementSet`] for both biases and of [`OrSet`] (feature `laws`).
 //!
 //! Replicas insert and remove small elements (`u8`, drawn from a dozen values so operations
 //! collide), stamping each operation with their own `LamportClock` (actor = replica index) and
@@ -19,9 +19,10 @@ use alloc::vec::Vec;
 use core::marker::PhantomData;
 
 use concord_clock::{LamportClock, LamportTimestamp};
+use concord_core::Dot;
 use concord_core::laws::{Arbitrary, Gen, Model};
 
-use crate::{AddWins, Bias, LwwElementSet, RemoveWins};
+use crate::{AddWins, Bias, LwwElementSet, OrSet, RemoveWins};
 
 /// The stamp the models use: a Lamport timestamp whose actor is the replica index.
 pub type Stamp = LamportTimestamp<u64>;
@@ -140,5 +141,89 @@ impl<B: Bias> Model for LwwElementSetModel<B> {
 
     fn expected(oracle: &Oracle) -> Vec<u8> {
         oracle_value::<B>(oracle)
+    }
+}
+
+/// The sequential specification of an add-wins observed-remove set: every add is an event
+/// with its dot; a remove at a replica removes the adds of its element whose dots that
+/// replica has seen (its causal context at the time). An element is present iff some add of
+/// it has not been removed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OrSetOracle {
+    /// Every add: its dot and its element.
+    pub adds: BTreeMap<Dot<u64>, u8>,
+    /// The adds some remove observed.
+    pub removed: alloc::collections::BTreeSet<Dot<u64>>,
+}
+
+impl OrSetOracle {
+    /// The present elements, in order.
+    #[must_use]
+    pub fn present(&self) -> Vec<u8> {
+        let present: alloc::collections::BTreeSet<u8> = self
+            .adds
+            .iter()
+            .filter(|(dot, _)| !self.removed.contains(dot))
+            .map(|(_, &elem)| elem)
+            .collect();
+        present.into_iter().collect()
+    }
+}
+
+/// The model of `OrSet<u8, u64>`: replica `i` adds and removes under actor `i`.
+#[derive(Debug)]
+pub struct OrSetModel;
+
+impl Model for OrSetModel {
+    type State = OrSet<u8, u64>;
+    type Op = SetOp;
+    type Replica = u64;
+    type Oracle = OrSetOracle;
+    type Value = Vec<u8>;
+
+    fn replica(index: usize) -> u64 {
+        index as u64
+    }
+
+    fn initial() -> Self::State {
+        OrSet::new()
+    }
+
+    fn oracle() -> OrSetOracle {
+        OrSetOracle::default()
+    }
+
+    fn apply(
+        actor: &mut u64,
+        state: &mut Self::State,
+        op: &SetOp,
+        oracle: &mut OrSetOracle,
+    ) -> Option<Self::State> {
+        match *op {
+            SetOp::Insert(elem) => {
+                let dot = state.context().next_dot(*actor);
+                let delta = state.insert(*actor, elem).ok()?;
+                oracle.adds.insert(dot, elem);
+                Some(delta)
+            }
+            SetOp::Remove(elem) => {
+                let seen: Vec<Dot<u64>> = oracle
+                    .adds
+                    .iter()
+                    .filter(|&(dot, &e)| e == elem && state.context().contains(dot))
+                    .map(|(dot, _)| *dot)
+                    .collect();
+                oracle.removed.extend(seen);
+                Some(state.remove(&elem))
+            }
+        }
+    }
+
+    fn value(state: &Self::State) -> Vec<u8> {
+        state.iter().copied().collect()
+    }
+
+    fn expected(oracle: &OrSetOracle) -> Vec<u8> {
+        oracle.present()
     }
 }

@@ -343,8 +343,8 @@ impl<T: Ord, S: Ord, B: Bias> LwwElementSet<T, S, B> {
 
     /// The elements present, in increasing order.
     #[must_use = "iterators are lazy"]
-    pub fn iter(&self) -> Iter<'_, T, S, B> {
-        Iter {
+    pub fn iter(&self) -> LwwElementSetIter<'_, T, S, B> {
+        LwwElementSetIter {
             entries: self.entries.iter(),
             left: self.present,
             bias: PhantomData,
@@ -560,22 +560,22 @@ fn union_len<T: Ord, S>(a: &[Entry<T, S>], b: &[Entry<T, S>]) -> usize {
 
 /// The elements present in an [`LwwElementSet`], in increasing order; returned by
 /// [`LwwElementSet::iter`].
-pub struct Iter<'a, T, S, B> {
+pub struct LwwElementSetIter<'a, T, S, B> {
     entries: core::slice::Iter<'a, Entry<T, S>>,
     /// Present elements not yielded yet.
     left: usize,
     bias: PhantomData<B>,
 }
 
-impl<T: fmt::Debug, S, B> fmt::Debug for Iter<'_, T, S, B> {
+impl<T: fmt::Debug, S, B> fmt::Debug for LwwElementSetIter<'_, T, S, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Iter")
+        f.debug_struct("LwwElementSetIter")
             .field("left", &self.left)
             .finish_non_exhaustive()
     }
 }
 
-impl<T, S, B> Clone for Iter<'_, T, S, B> {
+impl<T, S, B> Clone for LwwElementSetIter<'_, T, S, B> {
     fn clone(&self) -> Self {
         Self {
             entries: self.entries.clone(),
@@ -585,7 +585,7 @@ impl<T, S, B> Clone for Iter<'_, T, S, B> {
     }
 }
 
-impl<'a, T, S: Ord, B: Bias> Iterator for Iter<'a, T, S, B> {
+impl<'a, T, S: Ord, B: Bias> Iterator for LwwElementSetIter<'a, T, S, B> {
     type Item = &'a T;
 
     fn next(&mut self) -> Option<&'a T> {
@@ -599,7 +599,7 @@ impl<'a, T, S: Ord, B: Bias> Iterator for Iter<'a, T, S, B> {
     }
 }
 
-impl<T, S: Ord, B: Bias> DoubleEndedIterator for Iter<'_, T, S, B> {
+impl<T, S: Ord, B: Bias> DoubleEndedIterator for LwwElementSetIter<'_, T, S, B> {
     fn next_back(&mut self) -> Option<Self::Item> {
         let entry = self.entries.rfind(|e| e.present::<B>())?;
         self.left = self.left.saturating_sub(1);
@@ -607,13 +607,13 @@ impl<T, S: Ord, B: Bias> DoubleEndedIterator for Iter<'_, T, S, B> {
     }
 }
 
-impl<T, S: Ord, B: Bias> ExactSizeIterator for Iter<'_, T, S, B> {}
+impl<T, S: Ord, B: Bias> ExactSizeIterator for LwwElementSetIter<'_, T, S, B> {}
 
-impl<T, S: Ord, B: Bias> core::iter::FusedIterator for Iter<'_, T, S, B> {}
+impl<T, S: Ord, B: Bias> core::iter::FusedIterator for LwwElementSetIter<'_, T, S, B> {}
 
 impl<'a, T: Ord, S: Ord, B: Bias> IntoIterator for &'a LwwElementSet<T, S, B> {
     type Item = &'a T;
-    type IntoIter = Iter<'a, T, S, B>;
+    type IntoIter = LwwElementSetIter<'a, T, S, B>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.iter()

@@ -3,6 +3,7 @@
 //! changed, which needs a format-version bump.
 //! `CONCORD_BLESS=1 cargo test -p concord-set --all-features --test golden` rewrites the files.
 #![cfg(feature = "laws")]
+#![allow(clippy::unwrap_used, reason = "fixed histories: a refused write is a test failure")]
 
 use concord_set::concord_clock::LamportTimestamp;
 use concord_set::concord_core::golden_test;
@@ -37,3 +38,21 @@ golden_test!(
         set
     }
 );
+
+/// A cart kept as an observed-remove set by two devices, with a concurrent re-add.
+fn or_cart() -> concord_set::OrSet<String, u64> {
+    use concord_set::{Merge, OrSet};
+    let mut phone = OrSet::new();
+    let mut laptop = OrSet::new();
+    laptop.merge(&phone.insert(1, "milk".to_string()).unwrap());
+    phone.insert(1, "eggs".to_string()).unwrap();
+    let removed = laptop.remove("milk");
+    phone.insert(1, "milk".to_string()).unwrap();
+    phone.merge(&removed);
+    phone.merge(&laptop.insert(2, "bread".to_string()).unwrap());
+    phone
+}
+
+golden_test!(or_set_empty = concord_set::OrSet::<String, u64>::new());
+
+golden_test!(or_set_cart = or_cart());

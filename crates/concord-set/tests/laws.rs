@@ -7,3 +7,7 @@ use concord_set::laws::{AddWinsModel, RemoveWinsModel};
 
 concord_core::law_tests!(add_wins: AddWinsModel, lattice);
 concord_core::law_tests!(remove_wins: RemoveWinsModel, lattice);
+
+use concord_set::laws::OrSetModel;
+
+concord_core::law_tests!(or_set: OrSetModel, lattice);

@@ -55,6 +55,12 @@ impl<A: Actor> DotSet<A> {
         self.dots.binary_search(dot).is_ok()
     }
 
+    /// The dots in order, as a slice.
+    #[must_use]
+    pub fn as_slice(&self) -> &[Dot<A>] {
+        &self.dots
+    }
+
     /// The dots in order.
     #[must_use = "iterators are lazy"]
     pub fn iter(&self) -> core::slice::Iter<'_, Dot<A>> {
