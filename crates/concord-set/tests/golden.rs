@@ -3,7 +3,10 @@
 //! changed, which needs a format-version bump.
 //! `CONCORD_BLESS=1 cargo test -p concord-set --all-features --test golden` rewrites the files.
 #![cfg(feature = "laws")]
-#![allow(clippy::unwrap_used, reason = "fixed histories: a refused write is a test failure")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "fixed histories: a refused write is a test failure"
+)]
 
 use concord_set::concord_clock::LamportTimestamp;
 use concord_set::concord_core::golden_test;
