@@ -261,7 +261,7 @@ impl<A: Actor> Extend<(A, (u64, u64))> for PnCounter<A> {
     /// here and the values given. This is a merge, not an increment.
     fn extend<I: IntoIterator<Item = (A, (u64, u64))>>(&mut self, iter: I) {
         self.counts
-            .extend(iter.into_iter().map(|(a, (inc, dec))| (a, [inc, dec])));
+            .merge(&iter.into_iter().collect::<Self>().counts);
     }
 }
 

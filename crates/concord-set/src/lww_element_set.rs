@@ -511,11 +511,7 @@ impl<T: Ord + Clone, S: Ord + Clone, B: Bias> LwwElementSet<T, S, B> {
     /// in one pass, O(k log k + n + k) for k adds into n entries. An element listed twice keeps
     /// its greatest stamp.
     pub fn insert_all<I: IntoIterator<Item = (T, S)>>(&mut self, adds: I) -> Self {
-        let raw = adds
-            .into_iter()
-            .map(|(elem, stamp)| (elem, Some(stamp), None))
-            .collect();
-        let delta = Self::from_unsorted(raw);
+        let delta: Self = adds.into_iter().collect();
         self.merge(&delta);
         delta
     }
@@ -622,13 +618,9 @@ impl<'a, T: Ord, S: Ord, B: Bias> IntoIterator for &'a LwwElementSet<T, S, B> {
 
 impl<T: Ord + Clone, S: Ord + Clone, B: Bias> Extend<(T, S)> for LwwElementSet<T, S, B> {
     /// Adds every `(element, stamp)`, as [`insert_all`](LwwElementSet::insert_all) does,
-    /// without building the delta.
+    /// discarding the delta.
     fn extend<I: IntoIterator<Item = (T, S)>>(&mut self, adds: I) {
-        let raw = adds
-            .into_iter()
-            .map(|(elem, stamp)| (elem, Some(stamp), None))
-            .collect();
-        self.merge(&Self::from_unsorted(raw));
+        self.merge(&adds.into_iter().collect());
     }
 }
 
