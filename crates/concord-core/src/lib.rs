@@ -22,6 +22,11 @@ pub mod lattice;
 pub mod laws;
 
 pub use actor::Actor;
+/// `#[derive(Merge)]`: a struct whose fields are `Merge` merges field by field. Shares its name
+/// with the trait, so `use concord_core::Merge;` brings both.
+#[cfg(feature = "derive")]
+#[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
+pub use concord_derive::Merge;
 pub use dot::Dot;
 pub use merge::Merge;
 pub use overflow::Overflow;

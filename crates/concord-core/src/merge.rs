@@ -1,3 +1,5 @@
+mod std_impls;
+
 /// A replica state that absorbs another replica's state: the join of a join-semilattice.
 ///
 /// `a.merge(&b)` replaces `a` with `a ⊔ b`, the least state that contains everything either
@@ -41,6 +43,20 @@
 /// Then run the law kit (feature `laws`) over it: `concord_core::law_tests!` generates the
 /// tests from a [`laws::Model`](crate::laws::Model) of the type's operations.
 ///
+/// # Composing
+///
+/// CRDTs built from CRDTs need no new merge:
+///
+/// - a struct of CRDTs: `#[derive(Merge)]` (feature `derive`) merges it field by field;
+/// - [`Option<T>`]: `None` is below everything, for a value not written yet;
+/// - tuples up to eight components: component by component;
+/// - [`BTreeMap<K, V>`](alloc::collections::BTreeMap): a grow-only map, values merged on the
+///   keys both sides hold;
+/// - [`BTreeSet<T>`](alloc::collections::BTreeSet): a grow-only set, the union.
+///
+/// Each is a join-semilattice whenever its parts are (a product, a lifting, a pointwise map),
+/// so the laws hold for the whole when they hold for the parts.
+///
 /// # Examples
 ///
 /// The maximum of two numbers is the smallest join-semilattice there is:
@@ -63,6 +79,12 @@
 /// alice.merge(&bob); // idempotent: a second delivery changes nothing
 /// assert_eq!(alice, HighScore(340));
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not implement `Merge`: replicas cannot merge it",
+    label = "`{Self}` has no merge",
+    note = "a replicated value needs a CRDT that says how concurrent writes combine: a register \
+            (`LwwRegister<{Self}>`), a counter, a set; a struct of CRDTs can `#[derive(Merge)]`"
+)]
 pub trait Merge {
     /// Absorbs `other`: afterwards `self` is the join of the old `self` and `other`.
     fn merge(&mut self, other: &Self);

@@ -1,7 +1,8 @@
 //! A user profile kept as last-writer-wins fields, stamped by hybrid logical clocks.
 //!
-//! Two data centres edit one profile. Each field is its own `LwwRegister`, so concurrent edits
-//! of different fields both survive; concurrent edits of one field are decided by the hybrid
+//! Two data centres edit one profile. Each field is its own `LwwRegister` and the profile
+//! derives `Merge`, which merges it field by field, so concurrent edits of different fields both
+//! survive; concurrent edits of one field are decided by the hybrid
 //! timestamps. A third peer whose clock runs ten minutes ahead sends a write: its stamp would
 //! beat every honest write for ten minutes, so the receiving clock refuses it (`ClockSkew`)
 //! and the replica refuses the state that carries it.
@@ -19,20 +20,13 @@ use concord_crdt::clock::{ClockSkew, HybridClock, HybridTimestamp, ManualTimeSou
 use concord_crdt::register::LwwRegister;
 use concord_crdt::{Merge, ReplicaId};
 
-/// A profile: every field merges on its own. A struct of CRDTs merged field by field is a CRDT.
-#[derive(Clone, Debug, PartialEq)]
+/// A profile: every field merges on its own. A struct of CRDTs merged field by field is a CRDT
+/// (the product of its fields' lattices), so the derive is the whole merge.
+#[derive(Clone, Debug, PartialEq, Merge)]
 struct Profile {
     name: LwwRegister<String>,
     email: LwwRegister<String>,
     city: LwwRegister<String>,
-}
-
-impl Merge for Profile {
-    fn merge(&mut self, other: &Self) {
-        self.name.merge(&other.name);
-        self.email.merge(&other.email);
-        self.city.merge(&other.city);
-    }
 }
 
 impl Profile {
