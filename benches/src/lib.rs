@@ -14,6 +14,7 @@
 )]
 
 pub mod harness;
+pub mod lww_maps;
 pub mod maps;
 pub mod registers;
 pub mod sets;

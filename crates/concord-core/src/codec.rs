@@ -84,6 +84,8 @@ pub mod tag {
     pub const LWW_ELEMENT_SET: u16 = 0x0401;
     /// `concord_set::OrSet`.
     pub const OR_SET: u16 = 0x0402;
+    /// `concord_map::LwwMap`.
+    pub const LWW_MAP: u16 = 0x0501;
     /// First tag free for types defined outside the family.
     pub const USER: u16 = 0x8000;
 }

@@ -1,0 +1,8 @@
+//! The law kit over worlds of puts and deletes: the join laws, the order laws (the map's
+//! `PartialOrd` is its lattice order), the delta laws, convergence with the per-key oracle,
+//! and decoding.
+#![cfg(feature = "laws")]
+
+use concord_map::laws::LwwMapModel;
+
+concord_core::law_tests!(lww_map: LwwMapModel, lattice);
