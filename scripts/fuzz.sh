@@ -64,6 +64,8 @@ if ((asan)); then
   sanitizer=(-s address)
 fi
 
+# Every target: the [[bin]]s of fuzz/Cargo.toml, which crates/concord-fuzzing/tests/fuzz_crate.rs
+# keeps equal to the table concord_fuzzing::TYPES.
 if ((${#targets[@]} == 0)); then
   mapfile -t targets < <(cargo "${toolchain[@]}" fuzz list)
 fi

@@ -8,9 +8,11 @@
 //! The bench files (`benches/*.rs`) only pick sizes and call [`bench_batched`].
 #![allow(
     clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
     clippy::missing_panics_doc,
-    reason = "bench inputs are built here from a seed; a failed expectation is a bug in the \
-              bench itself and must stop the run"
+    reason = "bench inputs are built here from a seed; a failed expectation or an index out of \
+              range is a bug in the bench itself and must stop the run"
 )]
 
 pub mod harness;

@@ -1,5 +1,3 @@
 #![no_main]
 
-use concord_fuzz::{checks, run};
-
-libfuzzer_sys::fuzz_target!(|data: &[u8]| run(checks::mv_register_decode, data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| concord_fuzz::run(env!("CARGO_BIN_NAME"), data));

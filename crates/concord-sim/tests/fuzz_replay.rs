@@ -1,7 +1,7 @@
 //! Replays the fuzz corpora and every committed crash input through the fuzz targets' own
-//! checks (`fuzz/src/checks.rs`, compiled into this test), and runs the decode allocation
-//! bound on hostile bytes: random, truncated, bit-flipped, and length prefixes that claim
-//! terabytes. See `docs/fuzzing.md`.
+//! checks (`concord-fuzzing`, whose table `TYPES` lists every target), and runs the decode
+//! allocation bound on hostile bytes: random, truncated, bit-flipped, and length prefixes that
+//! claim terabytes. See `docs/fuzzing.md`.
 //!
 //! `CONCORD_WRITE_SEEDS=1 cargo test -p concord-sim --test fuzz_replay` rewrites the seed
 //! corpora under `fuzz/corpus/`.
@@ -14,27 +14,20 @@
 )]
 
 use std::alloc::System;
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use cap::Cap;
+use concord_fuzzing::{self as fuzzing, Kind, Target, targets};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-/// Counts every allocation of this test process; `checks::decode_counted` reads it.
+/// Counts every allocation of this test process; the decode checks measure with it.
 #[global_allocator]
 static ALLOCATOR: Cap<System> = Cap::new(System, usize::MAX);
 
-#[path = "../../../fuzz/src/checks.rs"]
-#[allow(
-    dead_code,
-    unreachable_pub,
-    reason = "shared with the fuzz crate, which uses all of it and exports it"
-)]
-mod checks;
-
-use checks::{TARGETS, Target};
-
+/// The corpora are data of the fuzz crate, read at test time.
 fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz")
 }
@@ -57,59 +50,52 @@ fn inputs(kind: &str, target: &str) -> Vec<PathBuf> {
     files
 }
 
+/// The folders of `fuzz/<kind>/`.
+fn folders(kind: &str) -> BTreeSet<String> {
+    fs::read_dir(fuzz_dir().join(kind))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect()
+}
+
 fn target(name: &str) -> Target {
-    *TARGETS.iter().find(|t| t.name == name).unwrap()
+    fuzzing::find(name).unwrap()
 }
 
 #[test]
-fn every_target_is_built_and_has_a_seed_corpus() {
-    let _only = checks::exclusive();
-    let manifest = fs::read_to_string(fuzz_dir().join("Cargo.toml")).unwrap();
-    for t in TARGETS {
-        let source = fuzz_dir()
-            .join("fuzz_targets")
-            .join(format!("{}.rs", t.name));
-        let text =
-            fs::read_to_string(&source).unwrap_or_else(|e| panic!("{}: {e}", source.display()));
+fn every_target_has_a_seed_corpus_and_every_folder_a_target() {
+    let names: BTreeSet<String> = targets().map(|t| t.name()).collect();
+    for name in &names {
         assert!(
-            text.contains(&format!("checks::{}, data)", t.name)),
-            "{} does not run its own check",
-            source.display()
-        );
-        assert!(
-            manifest.contains(&format!("name = \"{}\"", t.name)),
-            "fuzz/Cargo.toml has no [[bin]] for {}",
-            t.name
-        );
-        assert!(
-            !inputs("corpus", t.name).is_empty(),
-            "fuzz/corpus/{} is empty; rerun with CONCORD_WRITE_SEEDS=1",
-            t.name
+            !inputs("corpus", name).is_empty(),
+            "fuzz/corpus/{name} is empty; rerun with CONCORD_WRITE_SEEDS=1"
         );
     }
-    let files = fs::read_dir(fuzz_dir().join("fuzz_targets"))
-        .unwrap()
-        .count();
-    assert_eq!(
-        files,
-        TARGETS.len(),
-        "a target in fuzz_targets/ is missing from TARGETS"
-    );
+    for kind in ["corpus", "regressions"] {
+        let stray: Vec<String> = folders(kind).difference(&names).cloned().collect();
+        assert!(
+            stray.is_empty(),
+            "fuzz/{kind}/ has folders of no target in concord_fuzzing::TYPES: {stray:?}"
+        );
+    }
 }
 
 #[test]
 fn corpora_and_regressions_replay() {
-    let _only = checks::exclusive();
+    let _only = fuzzing::exclusive();
     let mut failures = Vec::new();
     let mut replayed = 0;
-    for t in TARGETS {
-        for path in inputs("corpus", t.name)
+    for t in targets() {
+        let name = t.name();
+        for path in inputs("corpus", &name)
             .into_iter()
-            .chain(inputs("regressions", t.name))
+            .chain(inputs("regressions", &name))
         {
             let data = fs::read(&path).unwrap();
             replayed += 1;
-            if let Err(report) = (t.check)(&data) {
+            if let Err(report) = t.check(&data, &ALLOCATOR) {
                 failures.push(format!("{}: {report}", path.display()));
             }
         }
@@ -120,17 +106,18 @@ fn corpora_and_regressions_replay() {
 
 #[test]
 fn seeds_pass_their_checks() {
-    let _only = checks::exclusive();
+    let _only = fuzzing::exclusive();
     let write = std::env::var_os("CONCORD_WRITE_SEEDS").is_some();
-    for t in TARGETS {
-        let seeds = checks::seeds(t.name);
-        assert!(!seeds.is_empty(), "{}: no seeds", t.name);
+    for t in targets() {
+        let name = t.name();
+        let seeds = t.seeds();
+        assert!(!seeds.is_empty(), "{name}: no seeds");
         for (i, seed) in seeds.iter().enumerate() {
-            if let Err(report) = (t.check)(seed) {
-                panic!("{} seed {i}: {report}", t.name);
+            if let Err(report) = t.check(seed, &ALLOCATOR) {
+                panic!("{name} seed {i}: {report}");
             }
             if write {
-                let dir = fuzz_dir().join("corpus").join(t.name);
+                let dir = fuzz_dir().join("corpus").join(&name);
                 fs::create_dir_all(&dir).unwrap();
                 fs::write(dir.join(format!("seed-{i:02}")), seed).unwrap();
             }
@@ -168,13 +155,13 @@ fn huge_claims() -> Vec<Vec<u8>> {
 /// Every decode target on bytes built to make a decoder allocate: each seed truncated at every
 /// length and with single bytes flipped, random payloads behind a valid envelope, and huge
 /// length prefixes placed at every offset of every seed. The targets' checks measure each
-/// decode against `checks::allocation_bound`; a single allocation above it aborts the test.
+/// decode against `concord_fuzzing::allocation_bound`; a single allocation above it aborts the test.
 #[test]
 fn hostile_decodes_stay_within_the_allocation_bound() {
-    let _only = checks::exclusive();
+    let _only = fuzzing::exclusive();
     let mut tried = 0usize;
-    for t in TARGETS.iter().filter(|t| t.name.ends_with("_decode")) {
-        let seeds = checks::seeds(t.name);
+    for t in targets().filter(|t| t.kind == Kind::Decode) {
+        let seeds = t.seeds();
         let mut hostile: Vec<Vec<u8>> = Vec::new();
         for (n, seed) in seeds.iter().enumerate() {
             let header = &seed[..8];
@@ -200,8 +187,8 @@ fn hostile_decodes_stay_within_the_allocation_bound() {
             }
         }
         for bytes in &hostile {
-            if let Err(report) = (t.check)(bytes) {
-                panic!("{}: {report}", t.name);
+            if let Err(report) = t.check(bytes, &ALLOCATOR) {
+                panic!("{}: {report}", t.name());
             }
         }
         tried += hostile.len();
@@ -220,11 +207,13 @@ fn large_honest_states_decode_within_the_bound() {
 
     fn round<T: WireType + PartialEq + std::fmt::Debug>(state: &T) {
         let bytes = codec::encode(state).unwrap();
-        let back = checks::decode_counted::<T>(&bytes).unwrap().unwrap();
+        let back = fuzzing::decode_counted::<T>(&bytes, &ALLOCATOR)
+            .unwrap()
+            .unwrap();
         assert_eq!(&back, state);
     }
 
-    let _only = checks::exclusive();
+    let _only = fuzzing::exclusive();
     let mut g = GCounter::<u64>::new();
     let mut pn = PnCounter::<u64>::new();
     let mut vc = VectorClock::<u64>::new();
@@ -242,9 +231,9 @@ fn large_honest_states_decode_within_the_bound() {
 }
 
 /// Pins how much a tiny input with a huge length prefix makes the decoder allocate: serde's
-/// capped preallocation (`checks::SEQUENCE_PREALLOCATION`), not the terabytes it claims, and
+/// capped preallocation (`concord_fuzzing::SEQUENCE_PREALLOCATION`), not the terabytes it claims, and
 /// nothing once the cap is gone. If this starts failing because less is allocated, lower the
-/// bound in `fuzz/src/checks.rs`.
+/// bound in `crates/concord-fuzzing/src/decode.rs`.
 #[test]
 fn a_huge_length_prefix_costs_at_most_the_preallocation_cap() {
     use concord_core::codec::{self, WireType};
@@ -256,7 +245,7 @@ fn a_huge_length_prefix_costs_at_most_the_preallocation_cap() {
             .into_iter()
             .map(|claim| {
                 let bytes = [&header[..], &claim].concat();
-                let (decoded, used) = checks::measure_decode::<T>(&bytes);
+                let (decoded, used) = fuzzing::measure_decode::<T>(&bytes, &ALLOCATOR);
                 assert!(decoded.is_err());
                 (used, bytes.len())
             })
@@ -264,18 +253,28 @@ fn a_huge_length_prefix_costs_at_most_the_preallocation_cap() {
             .unwrap()
     }
 
-    let _only = checks::exclusive();
+    let _only = fuzzing::exclusive();
     let (used, len) = worst::<GCounter<u64>>();
     eprintln!("GCounter: {len} bytes claiming 2^40 entries allocated {used} bytes");
-    assert!(used <= checks::allocation_bound(len));
-    assert!(used <= checks::SEQUENCE_PREALLOCATION + checks::ALLOCATION_SLACK);
+    assert!(used <= fuzzing::allocation_bound(len));
+    assert!(used <= fuzzing::SEQUENCE_PREALLOCATION + fuzzing::ALLOCATION_SLACK);
 }
 
 #[test]
 fn run_reports_through_a_panic() {
-    let _only = checks::exclusive();
-    let failing: fn(&[u8]) -> checks::Outcome = |_| Err("found".to_string());
-    let caught = std::panic::catch_unwind(|| checks::run(failing, b""));
+    static BROKEN: fuzzing::FuzzType = fuzzing::FuzzType {
+        name: "broken",
+        states: "nothing",
+        ops: |_| Err("found".to_string()),
+        decode: |_, _| Ok(()),
+        encodings: Vec::new,
+    };
+    let _only = fuzzing::exclusive();
+    let broken = Target {
+        ty: &BROKEN,
+        kind: Kind::Ops,
+    };
+    let caught = std::panic::catch_unwind(|| fuzzing::run(&broken, b"", &ALLOCATOR));
     assert!(caught.is_err());
-    checks::run(target("g_counter_decode").check, b"not an encoding");
+    fuzzing::run(&target("g_counter_decode"), b"not an encoding", &ALLOCATOR);
 }
