@@ -2,17 +2,19 @@ use alloc::vec::Vec;
 use core::cmp::Ordering;
 use core::fmt;
 
-use concord_core::{Actor, Dot, Merge, ReplicaId, ValidationError};
+use concord_core::{Actor, CatchUp, Dot, Merge, Novelty, ReplicaId, ValidationError};
 
-use crate::DotContext;
+use crate::{DotContext, VectorClock};
 
 mod dot_fun;
 mod dot_map;
 mod dot_set;
+mod summary;
 
 pub use dot_fun::DotFun;
 pub use dot_map::DotMap;
 pub use dot_set::DotSet;
+pub use summary::CausalSummary;
 
 /// A store of dots that joins against the contexts of both sides: the payload of a [`Causal`].
 ///
@@ -28,6 +30,10 @@ pub trait DotStore<A: Actor>: Clone + Default + PartialEq {
     /// The causal join of `self` (whose replica has seen `context`) with `other` (whose
     /// replica has seen `other_context`). The contexts themselves are joined by the caller.
     fn join(&mut self, context: &DotContext<A>, other: &Self, other_context: &DotContext<A>);
+
+    /// Keeps only the dots for which `keep` returns true (nested stores left without dots are
+    /// dropped).
+    fn retain_dots(&mut self, keep: &mut dyn FnMut(&Dot<A>) -> bool);
 
     /// Keeps only the dots `context` has not seen: the join with an empty store whose
     /// context is `context`.
@@ -233,6 +239,123 @@ impl<S: DotStore<A>, A: Actor> PartialOrd for Causal<S, A> {
     }
 }
 
+impl<S: DotStore<A>, A: Actor> Causal<S, A> {
+    /// What a replica lacks of `self`, given every dot it has seen (`known`) and a walk over
+    /// the dots it still holds (`for_each_live`).
+    ///
+    /// The result is below `self` (its store and context are parts of `self`'s), and merging it
+    /// into the replica gives what merging `self` would:
+    ///
+    /// - the store keeps every entry whose dot the replica has not seen;
+    /// - the context keeps the cloud dots the replica has not seen, and the dots the replica
+    ///   holds that `self` has seen and no longer holds (the removes it lacks);
+    /// - an actor's contiguous part `1..=n` is kept whole when the replica has not seen all of
+    ///   it; then the store also keeps every entry of that actor up to `n`, which the kept
+    ///   context would otherwise remove from the replica.
+    ///
+    /// It is never larger than `self`.
+    fn lacking(
+        &self,
+        known: &DotContext<A>,
+        for_each_live: impl Fn(&mut dyn FnMut(&Dot<A>)),
+    ) -> Self {
+        let mut prefixes = VectorClock::new();
+        for (actor, upto) in self.context.vector() {
+            if !known.covers_prefix(actor, upto) {
+                prefixes.apply(Dot::new(*actor, upto));
+            }
+        }
+        let mut own = Vec::with_capacity(self.store.dot_count());
+        self.store.for_each_dot(&mut |dot| own.push(*dot));
+        own.sort_unstable();
+        let mut store = self.store.clone();
+        store.retain_dots(&mut |dot| !known.contains(dot) || prefixes.contains(dot));
+        let mut dots: Vec<Dot<A>> = self
+            .context
+            .cloud()
+            .iter()
+            .filter(|dot| !known.contains(dot))
+            .copied()
+            .collect();
+        for_each_live(&mut |dot| {
+            if self.context.contains(dot) && own.binary_search(dot).is_err() {
+                dots.push(*dot);
+            }
+        });
+        Self {
+            store,
+            context: DotContext::from_vector_and_dots(prefixes, dots),
+        }
+    }
+
+    /// Whether the state is the bottom: nothing held, nothing seen.
+    #[must_use]
+    pub fn is_bottom(&self) -> bool {
+        self.store.is_bottom() && self.context.is_empty()
+    }
+}
+
+impl<S: DotStore<A>, A: Actor> Novelty for Causal<S, A> {
+    /// The part of `delta` this state lacks: its entries of dots this state has not seen, the
+    /// context this state has not seen, and the removes of dots this state holds. Linear in
+    /// both states' entries (up to a logarithmic factor for the lookups).
+    fn novel(&self, delta: &Self) -> Option<Self> {
+        let novel = delta.lacking(&self.context, |f| self.store.for_each_dot(f));
+        (!novel.is_bottom()).then_some(novel)
+    }
+}
+
+impl<S: DotStore<A>, A: Actor> CatchUp for Causal<S, A> {
+    type Summary = CausalSummary<A>;
+
+    /// Every dot seen, and the dots still held.
+    fn summary(&self) -> CausalSummary<A> {
+        CausalSummary::of(self)
+    }
+
+    /// What a replica with `summary` lacks: as [`Novelty::novel`] against that replica.
+    fn delta_since(&self, summary: &CausalSummary<A>) -> Self {
+        self.lacking(summary.context(), |f| summary.live().iter().for_each(f))
+    }
+}
+
+/// A CRDT whose whole state is a [`Causal`]: what a map of CRDTs can hold as a value.
+///
+/// A map of causal CRDTs keeps one context for the whole map and each value's store under its
+/// key; to run a value's own mutator it rebuilds the value from the key's store and the map's
+/// context ([`from_causal`](Self::from_causal)), and takes the delta apart again
+/// ([`into_causal`](Self::into_causal)).
+pub trait CausalCrdt<A: Actor>: Merge + Clone + Sized {
+    /// The dot store of the value.
+    type Store: DotStore<A>;
+
+    /// The value's state.
+    fn as_causal(&self) -> &Causal<Self::Store, A>;
+
+    /// The value of a causal state. Every causal state of the store type must be a valid
+    /// value.
+    fn from_causal(state: Causal<Self::Store, A>) -> Self;
+
+    /// The value's state, consuming the value.
+    fn into_causal(self) -> Causal<Self::Store, A>;
+}
+
+impl<S: DotStore<A>, A: Actor> CausalCrdt<A> for Causal<S, A> {
+    type Store = S;
+
+    fn as_causal(&self) -> &Self {
+        self
+    }
+
+    fn from_causal(state: Self) -> Self {
+        state
+    }
+
+    fn into_causal(self) -> Self {
+        self
+    }
+}
+
 /// The unchecked wire form of a [`Causal`].
 #[cfg(feature = "serde")]
 #[derive(serde::Deserialize)]
@@ -371,4 +494,52 @@ fn join_sorted<E: Clone, A: Actor>(
         }
     }
     *mine = out;
+}
+
+/// Implements [`CausalCrdt`], [`Novelty`] and [`CatchUp`] for a type whose only field is
+/// `state: Causal<store, actor>`, by delegating to that field. For the causal types of the
+/// family; not part of the public API.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __impl_causal_crdt {
+    ([$($generics:tt)*] $ty:ty, $store:ty, $actor:ty) => {
+        impl<$($generics)*> $crate::CausalCrdt<$actor> for $ty {
+            type Store = $store;
+
+            fn as_causal(&self) -> &$crate::Causal<$store, $actor> {
+                &self.state
+            }
+
+            fn from_causal(state: $crate::Causal<$store, $actor>) -> Self {
+                Self { state }
+            }
+
+            fn into_causal(self) -> $crate::Causal<$store, $actor> {
+                self.state
+            }
+        }
+
+        impl<$($generics)*> $crate::Novelty for $ty {
+            /// The part of `delta` this state lacks ([`Causal`]'s novelty).
+            fn novel(&self, delta: &Self) -> Option<Self> {
+                $crate::Novelty::novel(&self.state, &delta.state).map(|state| Self { state })
+            }
+        }
+
+        impl<$($generics)*> $crate::CatchUp for $ty {
+            type Summary = $crate::CausalSummary<$actor>;
+
+            /// Every dot seen, and the dots still held.
+            fn summary(&self) -> $crate::CausalSummary<$actor> {
+                $crate::CatchUp::summary(&self.state)
+            }
+
+            /// What a replica with `summary` lacks.
+            fn delta_since(&self, summary: &$crate::CausalSummary<$actor>) -> Self {
+                Self {
+                    state: $crate::CatchUp::delta_since(&self.state, summary),
+                }
+            }
+        }
+    };
 }

@@ -222,6 +222,34 @@ impl<A: Actor> DotContext<A> {
         &self.cloud
     }
 
+    /// Whether every dot `(actor, 1..=upto)` has been seen.
+    pub(crate) fn covers_prefix(&self, actor: &A, upto: u64) -> bool {
+        let covered = self.vector.get(actor);
+        if covered >= upto {
+            return true;
+        }
+        // The cloud is sorted by actor then counter, so the dots of `actor` above `covered`
+        // are one run; all of `covered + 1 ..= upto` are there only if the run holds that many.
+        let from = Dot::new(*actor, covered);
+        let to = Dot::new(*actor, upto);
+        let start = self.cloud.partition_point(|d| *d <= from);
+        let end = self.cloud.partition_point(|d| *d <= to);
+        end.saturating_sub(start) as u64 == upto - covered
+    }
+
+    /// The context of `vector` and `dots` (in any order, repeats allowed), compact.
+    pub(crate) fn from_vector_and_dots(vector: VectorClock<A>, mut dots: Vec<Dot<A>>) -> Self {
+        dots.retain(|d| d.counter > 0);
+        dots.sort_unstable();
+        dots.dedup();
+        let mut context = Self {
+            vector,
+            cloud: dots,
+        };
+        context.compact();
+        context
+    }
+
     /// Whether every dot of `self` is in `other`.
     fn is_subset(&self, other: &Self) -> bool {
         // In a compact context an actor's dots 1..=n are all seen exactly when its vector

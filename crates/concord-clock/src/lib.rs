@@ -16,8 +16,8 @@ mod vector;
 #[cfg(feature = "laws")]
 pub mod laws;
 
-pub use causal::{Causal, DotFun, DotMap, DotSet, DotStore};
-pub use concord_core::{self, Actor, Merge, Overflow, ReplicaId};
+pub use causal::{Causal, CausalCrdt, CausalSummary, DotFun, DotMap, DotSet, DotStore};
+pub use concord_core::{self, Actor, CatchUp, Merge, Novelty, Overflow, ReplicaId};
 pub use dot_context::DotContext;
 pub use hybrid::{
     ClockSkew, DEFAULT_MAX_DRIFT_MS, HybridClock, HybridTimestamp, ManualTimeSource,

@@ -72,6 +72,8 @@ pub mod tag {
     pub const HYBRID_TIMESTAMP: u16 = 0x0104;
     /// `concord_clock::DotContext`.
     pub const DOT_CONTEXT: u16 = 0x0105;
+    /// `concord_clock::CausalSummary`.
+    pub const CAUSAL_SUMMARY: u16 = 0x0106;
     /// `concord_counter::GCounter`.
     pub const G_COUNTER: u16 = 0x0201;
     /// `concord_counter::PnCounter`.

@@ -67,20 +67,20 @@ mod runner;
 mod world;
 
 pub use checks::{
-    Law, LawViolation, associative, commutative, delta_inflation, idempotent, least_upper_bound,
-    upper_bound,
+    Law, LawViolation, associative, catch_up, commutative, delta_inflation, idempotent,
+    least_upper_bound, novelty, upper_bound,
 };
 pub use golden::{
     BLESS_VAR, GoldenError, bless_requested, check_golden, check_golden_file, run_golden,
 };
 pub use raw::RawActorMap;
 pub use runner::{
-    Config, DEFAULT_CASES, DEFAULT_SEED, check_associativity, check_bytes, check_commutativity,
-    check_convergence, check_decode, check_delta_delivery, check_delta_inflation,
-    check_idempotence, check_least_upper_bound, check_script, check_script_lattice,
-    check_upper_bound, run_associativity, run_commutativity, run_convergence, run_decode,
-    run_delta_delivery, run_delta_inflation, run_idempotence, run_least_upper_bound,
-    run_upper_bound,
+    Config, DEFAULT_CASES, DEFAULT_SEED, check_associativity, check_bytes, check_catch_up,
+    check_commutativity, check_convergence, check_decode, check_delta_delivery,
+    check_delta_inflation, check_idempotence, check_least_upper_bound, check_novelty, check_script,
+    check_script_lattice, check_upper_bound, run_associativity, run_catch_up, run_commutativity,
+    run_convergence, run_decode, run_delta_delivery, run_delta_inflation, run_idempotence,
+    run_least_upper_bound, run_novelty, run_upper_bound,
 };
 pub use world::{Model, Script, Step, World};
 

@@ -11,6 +11,7 @@ mod actor;
 mod actor_map;
 mod dot;
 mod merge;
+mod novelty;
 mod overflow;
 mod replica_id;
 mod validation;
@@ -29,6 +30,7 @@ pub use actor::Actor;
 pub use concord_derive::Merge;
 pub use dot::Dot;
 pub use merge::Merge;
+pub use novelty::{CatchUp, Novelty};
 pub use overflow::Overflow;
 pub use replica_id::{ParseReplicaIdError, ReplicaId};
 pub use validation::{MAX_ENTRIES, ValidationError};
@@ -38,7 +40,8 @@ pub use validation::{MAX_ENTRIES, ValidationError};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::laws::{
-        run_associativity, run_commutativity, run_convergence, run_decode, run_delta_delivery,
-        run_delta_inflation, run_golden, run_idempotence, run_least_upper_bound, run_upper_bound,
+        run_associativity, run_catch_up, run_commutativity, run_convergence, run_decode,
+        run_delta_delivery, run_delta_inflation, run_golden, run_idempotence,
+        run_least_upper_bound, run_novelty, run_upper_bound,
     };
 }

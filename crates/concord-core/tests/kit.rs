@@ -10,13 +10,14 @@
 use std::collections::BTreeSet;
 use std::panic::{UnwindSafe, catch_unwind};
 
-use concord_core::Merge;
 use concord_core::codec::{self, WireType, tag};
 use concord_core::laws::{
     self, Arbitrary, Gen, GoldenError, Law, LawViolation, Model, Script, check_associativity,
-    check_commutativity, check_convergence, check_decode, check_delta_delivery,
-    check_delta_inflation, check_idempotence, check_least_upper_bound, check_upper_bound,
+    check_catch_up, check_commutativity, check_convergence, check_decode, check_delta_delivery,
+    check_delta_inflation, check_idempotence, check_least_upper_bound, check_novelty,
+    check_upper_bound,
 };
+use concord_core::{CatchUp, Merge, Novelty};
 use serde::{Deserialize, Serialize};
 
 // ---------------------------------------------------------------- a correct lattice: max
@@ -66,7 +67,93 @@ impl Model for MaxModel {
     }
 }
 
-concord_core::law_tests!(max: MaxModel, lattice);
+impl Novelty for Max {
+    fn novel(&self, delta: &Self) -> Option<Self> {
+        (delta.0 > self.0).then(|| delta.clone())
+    }
+}
+
+impl CatchUp for Max {
+    type Summary = u64;
+
+    fn summary(&self) -> u64 {
+        self.0
+    }
+
+    fn delta_since(&self, summary: &u64) -> Self {
+        Max(if self.0 > *summary { self.0 } else { 0 })
+    }
+}
+
+concord_core::law_tests!(max: MaxModel, lattice, novelty, catch_up);
+
+// ------------------------------------- maxima whose novelty or catch-up is broken on purpose
+
+/// How a [`Peak`] answers `novel` and `delta_since`.
+const FORGETS_NOVELTY: u8 = 0;
+const NOVELTY_TOO_BIG: u8 = 1;
+const CATCH_UP_STALE: u8 = 2;
+
+/// A maximum whose merge is right and whose novelty or catch-up is wrong, by `MODE`.
+#[derive(Clone, Debug, PartialEq, PartialOrd)]
+struct Peak<const MODE: u8>(u64);
+
+impl<const MODE: u8> Merge for Peak<MODE> {
+    fn merge(&mut self, other: &Self) {
+        self.0 = self.0.max(other.0);
+    }
+}
+
+impl<const MODE: u8> Novelty for Peak<MODE> {
+    fn novel(&self, delta: &Self) -> Option<Self> {
+        match MODE {
+            // Says nothing is new, even when the delta is above.
+            FORGETS_NOVELTY => None,
+            // Right in effect (x ⊔ (x ⊔ d) == x ⊔ d) but carries more than the delta.
+            NOVELTY_TOO_BIG => Some(self.joined(delta)),
+            _ => (delta.0 > self.0).then(|| delta.clone()),
+        }
+    }
+}
+
+impl<const MODE: u8> CatchUp for Peak<MODE> {
+    type Summary = u64;
+
+    fn summary(&self) -> u64 {
+        self.0
+    }
+
+    fn delta_since(&self, summary: &u64) -> Self {
+        match MODE {
+            // Answers with the bottom whatever the peer lacks.
+            CATCH_UP_STALE => Peak(0),
+            _ => Peak(self.0.max(*summary)),
+        }
+    }
+}
+
+struct PeakModel<const MODE: u8>;
+
+impl<const MODE: u8> Model for PeakModel<MODE> {
+    type State = Peak<MODE>;
+    type Op = u16;
+    type Replica = ();
+    type Oracle = ();
+    type Value = ();
+
+    fn replica(_: usize) {}
+    fn initial() -> Peak<MODE> {
+        Peak(0)
+    }
+    fn oracle() {}
+    fn apply(_: &mut (), state: &mut Peak<MODE>, op: &u16, (): &mut ()) -> Option<Peak<MODE>> {
+        let delta = Peak(u64::from(*op));
+        state.merge(&delta);
+        Some(delta)
+    }
+    fn value(_: &Peak<MODE>) {}
+    fn expected((): &()) {}
+}
 
 // ---------------------------------------------------------- a correct lattice: set union
 
@@ -808,7 +895,50 @@ fn decode_law_accepts_honest_states() {
     assert_eq!(passed, 200);
 }
 
+#[test]
+fn novelty_check_rejects_a_novelty_that_forgets() {
+    type M = PeakModel<FORGETS_NOVELTY>;
+    let v = first_violation::<M>(check_novelty::<M>).expect("a violation");
+    assert!(matches!(v, LawViolation::Novelty { .. }), "{v}");
+    assert!(first_violation::<M>(check_catch_up::<M>).is_none());
+}
+
+#[test]
+fn novelty_check_rejects_a_novelty_larger_than_the_delta() {
+    type M = PeakModel<NOVELTY_TOO_BIG>;
+    let v = first_violation::<M>(check_novelty::<M>).expect("a violation");
+    assert!(matches!(v, LawViolation::NoveltyNotSmaller { .. }), "{v}");
+}
+
+#[test]
+fn catch_up_check_rejects_a_stale_answer() {
+    type M = PeakModel<CATCH_UP_STALE>;
+    let v = first_violation::<M>(check_catch_up::<M>).expect("a violation");
+    assert!(matches!(v, LawViolation::CatchUp { .. }), "{v}");
+    assert!(first_violation::<M>(check_novelty::<M>).is_none());
+}
+
 // ---------------------------------------------- each law's runner rejects its broken model
+
+#[test]
+fn novelty_runner_rejects_a_novelty_that_forgets() {
+    assert_runner_rejects(
+        Law::Novelty,
+        laws::run_novelty::<PeakModel<FORGETS_NOVELTY>>,
+    );
+    assert_runner_rejects(
+        Law::Novelty,
+        laws::run_novelty::<PeakModel<NOVELTY_TOO_BIG>>,
+    );
+}
+
+#[test]
+fn catch_up_runner_rejects_a_stale_answer() {
+    assert_runner_rejects(
+        Law::CatchUp,
+        laws::run_catch_up::<PeakModel<CATCH_UP_STALE>>,
+    );
+}
 
 #[test]
 fn idempotence_runner_rejects_addition() {

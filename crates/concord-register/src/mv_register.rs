@@ -222,6 +222,8 @@ impl<T, A> From<Causal<DotFun<T, A>, A>> for MvRegister<T, A> {
     }
 }
 
+concord_clock::__impl_causal_crdt!([T: Ord + Clone, A: Actor] MvRegister<T, A>, DotFun<T, A>, A);
+
 impl<T: Ord + Clone, A: Actor> Merge for MvRegister<T, A> {
     /// The kernel's causal join, allocating the sibling list once at its exact size (or not at
     /// all when the other side brings nothing new).

@@ -217,6 +217,8 @@ impl<T, A> From<Causal<DotMap<T, DotSet<A>, A>, A>> for OrSet<T, A> {
     }
 }
 
+concord_clock::__impl_causal_crdt!([T: Ord + Clone, A: Actor] OrSet<T, A>, DotMap<T, DotSet<A>, A>, A);
+
 impl<T: Ord + Clone, A: Actor> Merge for OrSet<T, A> {
     /// The causal join: one pass over both element lists, each element's adds joined against
     /// the other side's context.

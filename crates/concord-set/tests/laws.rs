@@ -10,4 +10,4 @@ concord_core::law_tests!(remove_wins: RemoveWinsModel, lattice);
 
 use concord_set::laws::OrSetModel;
 
-concord_core::law_tests!(or_set: OrSetModel, lattice);
+concord_core::law_tests!(or_set: OrSetModel, lattice, novelty, catch_up);

@@ -119,6 +119,10 @@ impl<V: Ord + Clone, A: Actor> DotStore<A> for DotFun<V, A> {
         );
     }
 
+    fn retain_dots(&mut self, keep: &mut dyn FnMut(&Dot<A>) -> bool) {
+        self.entries.retain(|(dot, _)| keep(dot));
+    }
+
     fn retain_unseen(&mut self, context: &DotContext<A>) {
         self.entries.retain(|(dot, _)| !context.contains(dot));
     }

@@ -202,6 +202,13 @@ impl<K: Ord + Clone, S: DotStore<A>, A: Actor> DotStore<A> for DotMap<K, S, A> {
         self.entries.retain(|(_, store)| !store.is_bottom());
     }
 
+    fn retain_dots(&mut self, keep: &mut dyn FnMut(&Dot<A>) -> bool) {
+        for (_, store) in &mut self.entries {
+            store.retain_dots(keep);
+        }
+        self.entries.retain(|(_, store)| !store.is_bottom());
+    }
+
     fn retain_unseen(&mut self, context: &DotContext<A>) {
         for (_, store) in &mut self.entries {
             store.retain_unseen(context);

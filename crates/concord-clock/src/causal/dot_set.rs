@@ -49,6 +49,12 @@ impl<A: Actor> DotSet<A> {
         Ok(Self { dots })
     }
 
+    /// A set from dots the caller has sorted and deduplicated.
+    pub(crate) fn from_sorted_unchecked(dots: Vec<Dot<A>>) -> Self {
+        debug_assert!(dots.windows(2).all(|w| matches!(w, [a, b] if a < b)));
+        Self { dots }
+    }
+
     /// Whether `dot` is alive.
     #[must_use]
     pub fn contains(&self, dot: &Dot<A>) -> bool {
@@ -115,6 +121,10 @@ impl<A: Actor> DotStore<A> for DotSet<A> {
             |dot| dot,
             |_, _| {},
         );
+    }
+
+    fn retain_dots(&mut self, keep: &mut dyn FnMut(&Dot<A>) -> bool) {
+        self.dots.retain(|dot| keep(dot));
     }
 
     fn retain_unseen(&mut self, context: &DotContext<A>) {

@@ -1,7 +1,7 @@
 use alloc::string::String;
 use core::fmt;
 
-use crate::Merge;
+use crate::{CatchUp, Merge, Novelty};
 
 /// The laws the kit checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -27,11 +27,15 @@ pub enum Law {
     /// A state decodes from its own encoding to an equal state, and whatever decodes obeys the
     /// merge laws together with honest states.
     Decode,
+    /// `x ⊔ x.novel(d) == x ⊔ d` and `x.novel(d) ≤ d` ([`Novelty`]).
+    Novelty,
+    /// `y ⊔ x.delta_since(&y.summary()) == y ⊔ x` ([`CatchUp`]).
+    CatchUp,
 }
 
 impl Law {
     /// Every law, in the order the kit runs them.
-    pub const ALL: [Law; 9] = [
+    pub const ALL: [Law; 11] = [
         Law::Idempotence,
         Law::Commutativity,
         Law::Associativity,
@@ -41,6 +45,8 @@ impl Law {
         Law::DeltaDelivery,
         Law::Convergence,
         Law::Decode,
+        Law::Novelty,
+        Law::CatchUp,
     ];
 
     /// The law's name.
@@ -56,6 +62,8 @@ impl Law {
             Law::DeltaDelivery => "delta delivery",
             Law::Convergence => "convergence",
             Law::Decode => "decode",
+            Law::Novelty => "novelty",
+            Law::CatchUp => "catch-up",
         }
     }
 }
@@ -167,6 +175,41 @@ pub enum LawViolation<T> {
         /// What came back, or the error, rendered with `Debug`.
         got: String,
     },
+    /// `x ⊔ x.novel(d) != x ⊔ d` (a `novel` of `None` standing for no change).
+    Novelty {
+        /// The receiving state.
+        x: T,
+        /// The delta.
+        delta: T,
+        /// What `x.novel(delta)` returned.
+        novel: Option<T>,
+        /// `x ⊔ delta`.
+        expected: T,
+        /// `x ⊔ novel`.
+        got: T,
+    },
+    /// `x.novel(d)` carries something `d` does not: `novel ⊔ d != d`.
+    NoveltyNotSmaller {
+        /// The receiving state.
+        x: T,
+        /// The delta.
+        delta: T,
+        /// What `x.novel(delta)` returned.
+        novel: T,
+    },
+    /// `y ⊔ x.delta_since(&y.summary()) != y ⊔ x`.
+    CatchUp {
+        /// The state that answers.
+        x: T,
+        /// The state that catches up.
+        y: T,
+        /// What `x.delta_since(&y.summary())` returned.
+        delta: T,
+        /// `y ⊔ x`.
+        expected: T,
+        /// `y ⊔ delta`.
+        got: T,
+    },
     /// A decoded hostile state broke a merge law together with honest states.
     Decoded {
         /// The bytes that decoded.
@@ -192,6 +235,8 @@ impl<T> LawViolation<T> {
             Self::DeltaDelivery { .. } => Law::DeltaDelivery,
             Self::Divergence { .. } | Self::Oracle { .. } => Law::Convergence,
             Self::RoundTrip { .. } | Self::Decoded { .. } => Law::Decode,
+            Self::Novelty { .. } | Self::NoveltyNotSmaller { .. } => Law::Novelty,
+            Self::CatchUp { .. } => Law::CatchUp,
         }
     }
 }
@@ -328,6 +373,57 @@ pub fn delta_inflation<T: Merge + Clone + PartialEq>(
             delta: delta.clone(),
             after: after.clone(),
             merged,
+        })
+    }
+}
+
+/// Checks the novelty laws for one state and one delta: `x ⊔ x.novel(d) == x ⊔ d` (`None`
+/// meaning `x ⊔ d == x`) and `x.novel(d) ⊔ d == d`.
+///
+/// # Errors
+///
+/// [`LawViolation::Novelty`] or [`LawViolation::NoveltyNotSmaller`].
+pub fn novelty<T: Novelty + Clone + PartialEq>(x: &T, delta: &T) -> Result<(), LawViolation<T>> {
+    let novel = x.novel(delta);
+    let expected = x.joined(delta);
+    let got = novel.as_ref().map_or_else(|| x.clone(), |n| x.joined(n));
+    if got != expected {
+        return Err(LawViolation::Novelty {
+            x: x.clone(),
+            delta: delta.clone(),
+            novel,
+            expected,
+            got,
+        });
+    }
+    match novel {
+        Some(n) if n.joined(delta) != *delta => Err(LawViolation::NoveltyNotSmaller {
+            x: x.clone(),
+            delta: delta.clone(),
+            novel: n,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Checks the catch-up law for two states: `y ⊔ x.delta_since(&y.summary()) == y ⊔ x`.
+///
+/// # Errors
+///
+/// [`LawViolation::CatchUp`].
+pub fn catch_up<T: CatchUp + Clone + PartialEq>(x: &T, y: &T) -> Result<(), LawViolation<T>> {
+    let delta = x.delta_since(&y.summary());
+    let expected = y.joined(x);
+    let got = y.joined(&delta);
+    if got == expected {
+        Ok(())
+    } else {
+        Err(LawViolation::CatchUp {
+            x: x.clone(),
+            y: y.clone(),
+            delta,
+            expected,
+            got,
         })
     }
 }

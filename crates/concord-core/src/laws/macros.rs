@@ -7,7 +7,12 @@
 /// `law_tests!(name: Model, lattice)` adds `upper_bound` and `least_upper_bound`
 /// ([`laws::run_upper_bound`](crate::laws::run_upper_bound),
 /// [`laws::run_least_upper_bound`](crate::laws::run_least_upper_bound)), for types whose
-/// `PartialOrd` is the lattice order; without `PartialOrd` they do not compile.
+/// `PartialOrd` is the lattice order; without `PartialOrd` they do not compile. The flag
+/// `novelty` adds `novelty` ([`laws::run_novelty`](crate::laws::run_novelty), the state must
+/// implement [`Novelty`](crate::Novelty)) and `catch_up` adds `catch_up`
+/// ([`laws::run_catch_up`](crate::laws::run_catch_up), for [`CatchUp`](crate::CatchUp)); flags
+/// combine in any order (`law_tests!(or_set: OrSetModel, lattice, novelty, catch_up)`), and an
+/// unknown flag does not compile.
 ///
 /// Each test runs [`DEFAULT_CASES`](crate::laws::DEFAULT_CASES) worlds from a fixed seed; see
 /// [`laws`](crate::laws) for the environment variables.
@@ -19,21 +24,33 @@
 /// ```
 #[macro_export]
 macro_rules! law_tests {
-    ($name:ident : $model:ty) => {
-        $crate::law_tests!(@module $name : $model {});
-    };
-    ($name:ident : $model:ty, lattice) => {
+    ($name:ident : $model:ty $(, $flag:ident)* $(,)?) => {
         $crate::law_tests!(@module $name : $model {
-            #[test]
-            fn upper_bound() {
-                $crate::__private::run_upper_bound::<$model>();
-            }
-
-            #[test]
-            fn least_upper_bound() {
-                $crate::__private::run_least_upper_bound::<$model>();
-            }
+            $($crate::law_tests!(@flag $flag $model);)*
         });
+    };
+    (@flag lattice $model:ty) => {
+        #[test]
+        fn upper_bound() {
+            $crate::__private::run_upper_bound::<$model>();
+        }
+
+        #[test]
+        fn least_upper_bound() {
+            $crate::__private::run_least_upper_bound::<$model>();
+        }
+    };
+    (@flag novelty $model:ty) => {
+        #[test]
+        fn novelty() {
+            $crate::__private::run_novelty::<$model>();
+        }
+    };
+    (@flag catch_up $model:ty) => {
+        #[test]
+        fn catch_up() {
+            $crate::__private::run_catch_up::<$model>();
+        }
     };
     (@module $name:ident : $model:ty { $($extra:item)* }) => {
         mod $name {

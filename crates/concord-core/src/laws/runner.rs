@@ -14,11 +14,12 @@ use std::eprintln;
 use quickcheck::{Gen, QuickCheck, TestResult};
 
 use super::checks::{
-    Law, LawViolation, associative, commutative, idempotent, least_upper_bound, upper_bound,
+    Law, LawViolation, associative, catch_up, commutative, idempotent, least_upper_bound, novelty,
+    upper_bound,
 };
 use super::world::{Model, Script, World};
-use crate::Merge;
 use crate::codec::{self, HEADER_LEN, WireType};
+use crate::{CatchUp, Merge, Novelty};
 
 /// Passing cases each law needs by default; `QUICKCHECK_TESTS` changes it.
 pub const DEFAULT_CASES: u64 = 1_000;
@@ -249,6 +250,32 @@ where
     run::<M>(Law::Decode, |s| verdict(check_decode::<M>(&s)));
 }
 
+/// Runs [`check_novelty`] over generated worlds of `M`.
+///
+/// # Panics
+///
+/// As [`run_idempotence`], for the novelty laws.
+#[track_caller]
+pub fn run_novelty<M: Model>()
+where
+    M::State: Novelty,
+{
+    run::<M>(Law::Novelty, |s| verdict(check_novelty::<M>(&s)));
+}
+
+/// Runs [`check_catch_up`] over generated worlds of `M`.
+///
+/// # Panics
+///
+/// As [`run_idempotence`], for the catch-up law.
+#[track_caller]
+pub fn run_catch_up<M: Model>()
+where
+    M::State: CatchUp,
+{
+    run::<M>(Law::CatchUp, |s| verdict(check_catch_up::<M>(&s)));
+}
+
 // ------------------------------------------------------------------------ check functions
 //
 // Each `check_*` plays the script (which checks delta inflation on every operation) and then
@@ -460,6 +487,56 @@ where
         return Ok(false);
     };
     least_upper_bound_in(&world.pool())?;
+    Ok(true)
+}
+
+/// Plays `script` and checks the novelty laws ([`Novelty`]) for every state of the world
+/// against every delta produced and every other state: `x ⊔ x.novel(d) == x ⊔ d` and
+/// `x.novel(d) ⊔ d == d`.
+///
+/// Returns `Ok(true)` when the law was checked, `Ok(false)` when the world was vacuous.
+///
+/// # Errors
+///
+/// [`LawViolation::Novelty`] or [`LawViolation::NoveltyNotSmaller`], or a delta inflation
+/// violation met while playing.
+pub fn check_novelty<M: Model>(script: &Script<M::Op>) -> Result<bool, LawViolation<M::State>>
+where
+    M::State: Novelty,
+{
+    let Some(world) = play::<M>(script)? else {
+        return Ok(false);
+    };
+    let pool = world.pool();
+    for x in &pool {
+        for d in world.deltas.iter().chain(&pool) {
+            novelty(x, d)?;
+        }
+    }
+    Ok(true)
+}
+
+/// Plays `script` and checks the catch-up law ([`CatchUp`]) on every ordered pair of the
+/// world's states: `y ⊔ x.delta_since(&y.summary()) == y ⊔ x`.
+///
+/// Returns `Ok(true)` when the law was checked, `Ok(false)` when the world was vacuous.
+///
+/// # Errors
+///
+/// [`LawViolation::CatchUp`], or a delta inflation violation met while playing.
+pub fn check_catch_up<M: Model>(script: &Script<M::Op>) -> Result<bool, LawViolation<M::State>>
+where
+    M::State: CatchUp,
+{
+    let Some(world) = play::<M>(script)? else {
+        return Ok(false);
+    };
+    let pool = world.pool();
+    for x in &pool {
+        for y in &pool {
+            catch_up(x, y)?;
+        }
+    }
     Ok(true)
 }
 
