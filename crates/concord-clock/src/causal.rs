@@ -247,36 +247,61 @@ impl<S: DotStore<A>, A: Actor> Causal<S, A> {
     /// into the replica gives what merging `self` would:
     ///
     /// - the store keeps every entry whose dot the replica has not seen;
-    /// - the context keeps the cloud dots the replica has not seen, and the dots the replica
-    ///   holds that `self` has seen and no longer holds (the removes it lacks);
-    /// - an actor's contiguous part `1..=n` is kept whole when the replica has not seen all of
-    ///   it; then the store also keeps every entry of that actor up to `n`, which the kept
-    ///   context would otherwise remove from the replica.
+    /// - the context keeps the dots the replica has not seen, and the dots the replica holds
+    ///   that `self` has seen and no longer holds (the removes it lacks).
     ///
-    /// It is never larger than `self`.
+    /// An actor's contiguous part `1..=n` that the replica has not seen whole is sent in
+    /// whichever form is smaller: the dots the replica lacks one by one, or the part whole
+    /// together with every entry of that actor up to `n` (which the whole part would otherwise
+    /// remove from the replica). So the result is never larger than `self`, and when the
+    /// replica lacks a few dots of a long history it carries those few.
     fn lacking(
         &self,
         known: &DotContext<A>,
         for_each_live: impl Fn(&mut dyn FnMut(&Dot<A>)),
     ) -> Self {
-        let mut prefixes = VectorClock::new();
-        for (actor, upto) in self.context.vector() {
-            if !known.covers_prefix(actor, upto) {
-                prefixes.apply(Dot::new(*actor, upto));
-            }
-        }
         let mut own = Vec::with_capacity(self.store.dot_count());
         self.store.for_each_dot(&mut |dot| own.push(*dot));
         own.sort_unstable();
+        let mut prefixes = VectorClock::new();
+        let mut dots: Vec<Dot<A>> = Vec::new();
+        for (actor, upto) in self.context.vector() {
+            let missing = known.missing_up_to(actor, upto);
+            if missing == 0 {
+                continue;
+            }
+            // Entries of `actor` up to `upto` that the replica has seen: what sending the part
+            // whole would resend.
+            let from = own.partition_point(|d| *d < Dot::new(*actor, 1));
+            let to = own.partition_point(|d| *d <= Dot::new(*actor, upto));
+            let resent = own
+                .get(from..to)
+                .unwrap_or_default()
+                .iter()
+                .filter(|d| known.contains(d))
+                .count();
+            if missing <= resent as u64 {
+                // Walks the part the replica's vector does not cover: the missing dots plus
+                // the replica's own cloud dots there, so bounded by both states' sizes.
+                let seen = known.vector().get(actor);
+                for counter in seen.saturating_add(1)..=upto {
+                    let dot = Dot::new(*actor, counter);
+                    if !known.contains(&dot) {
+                        dots.push(dot);
+                    }
+                }
+            } else {
+                prefixes.apply(Dot::new(*actor, upto));
+            }
+        }
         let mut store = self.store.clone();
         store.retain_dots(&mut |dot| !known.contains(dot) || prefixes.contains(dot));
-        let mut dots: Vec<Dot<A>> = self
-            .context
-            .cloud()
-            .iter()
-            .filter(|dot| !known.contains(dot))
-            .copied()
-            .collect();
+        dots.extend(
+            self.context
+                .cloud()
+                .iter()
+                .filter(|dot| !known.contains(dot)),
+        );
         for_each_live(&mut |dot| {
             if self.context.contains(dot) && own.binary_search(dot).is_err() {
                 dots.push(*dot);

@@ -222,19 +222,19 @@ impl<A: Actor> DotContext<A> {
         &self.cloud
     }
 
-    /// Whether every dot `(actor, 1..=upto)` has been seen.
-    pub(crate) fn covers_prefix(&self, actor: &A, upto: u64) -> bool {
+    /// How many of the dots `(actor, 1..=upto)` have not been seen.
+    pub(crate) fn missing_up_to(&self, actor: &A, upto: u64) -> u64 {
         let covered = self.vector.get(actor);
         if covered >= upto {
-            return true;
+            return 0;
         }
-        // The cloud is sorted by actor then counter, so the dots of `actor` above `covered`
-        // are one run; all of `covered + 1 ..= upto` are there only if the run holds that many.
-        let from = Dot::new(*actor, covered);
-        let to = Dot::new(*actor, upto);
-        let start = self.cloud.partition_point(|d| *d <= from);
-        let end = self.cloud.partition_point(|d| *d <= to);
-        end.saturating_sub(start) as u64 == upto - covered
+        // The cloud is sorted by actor then counter: the dots of `actor` in `covered + 1 ..=
+        // upto` are one run.
+        let start = self
+            .cloud
+            .partition_point(|d| *d <= Dot::new(*actor, covered));
+        let end = self.cloud.partition_point(|d| *d <= Dot::new(*actor, upto));
+        (upto - covered).saturating_sub(end.saturating_sub(start) as u64)
     }
 
     /// The context of `vector` and `dots` (in any order, repeats allowed), compact.
