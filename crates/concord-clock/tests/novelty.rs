@@ -1,6 +1,11 @@
 //! Novelty and catch-up of the causal kernel carry what the receiver lacks, not the state:
 //! sizes on histories long enough to tell the difference. The laws themselves are checked by
 //! the law kit on every causal type.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers: a panic is a test failure with a line number"
+)]
 
 use concord_clock::{Causal, DotContext, DotMap, DotSet, DotStore, Merge, VectorClock};
 use concord_core::{CatchUp, Dot, Novelty};
