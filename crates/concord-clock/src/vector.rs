@@ -212,6 +212,8 @@ impl<'a, A: Actor> IntoIterator for &'a VectorClock<A> {
     }
 }
 
+concord_core::__impl_actor_map_sync!(VectorClock, entries);
+
 impl<A: Actor> Merge for VectorClock<A> {
     /// The pointwise maximum.
     fn merge(&mut self, other: &Self) {

@@ -34,10 +34,7 @@ fn remove(set: &mut Set, elem: u32) -> Set {
 }
 
 fn size(state: &Set) -> (usize, u128) {
-    (
-        state.store().dot_count(),
-        state.context().dot_count(),
-    )
+    (state.store().dot_count(), state.context().dot_count())
 }
 
 fn thousand() -> Set {

@@ -379,6 +379,51 @@ impl<A: Actor, V: Counts> ActorMap<A, V> {
     }
 }
 
+impl<A: Actor, V: Counts> ActorMap<A, V> {
+    /// The entries of `self` that are not below the entry of the same actor in `other` (an
+    /// absent entry counting as zero): what a replica holding `other` lacks of `self`. One
+    /// pass over both maps.
+    #[must_use]
+    pub fn above(&self, other: &Self) -> Self {
+        let mut actors = Vec::new();
+        let mut values = Vec::new();
+        let mut theirs = other.iter().peekable();
+        for (actor, value) in self {
+            while theirs.next_if(|(b, _)| *b < actor).is_some() {}
+            let seen = theirs
+                .next_if(|(b, _)| *b == actor)
+                .map_or_else(V::default, |(_, v)| v);
+            if !value.leq(&seen) {
+                actors.push(*actor);
+                values.push(value);
+            }
+        }
+        Self { actors, values }
+    }
+}
+
+impl<A: Actor, V: Counts> crate::Novelty for ActorMap<A, V> {
+    /// The entries of `delta` above this map's.
+    fn novel(&self, delta: &Self) -> Option<Self> {
+        let novel = delta.above(self);
+        (!novel.is_empty()).then_some(novel)
+    }
+}
+
+impl<A: Actor, V: Counts> crate::CatchUp for ActorMap<A, V> {
+    /// The entries themselves: there is nothing smaller that tells which are behind.
+    type Summary = Self;
+
+    fn summary(&self) -> Self {
+        self.clone()
+    }
+
+    /// The entries of `self` above the summary's.
+    fn delta_since(&self, summary: &Self) -> Self {
+        self.above(summary)
+    }
+}
+
 impl<A: Actor, V: Counts> crate::Merge for ActorMap<A, V> {
     fn merge(&mut self, other: &Self) {
         if self.actors == other.actors {
@@ -458,3 +503,35 @@ where
 
 #[cfg(feature = "serde")]
 pub(crate) mod wire;
+
+/// Implements [`Novelty`](crate::Novelty) and [`CatchUp`](crate::CatchUp) (summary: the state
+/// itself) for a type whose only field `$field` is an [`ActorMap`], by delegating to the map.
+/// For the actor-keyed types of the family; not part of the public API.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __impl_actor_map_sync {
+    ($ty:ident, $field:ident) => {
+        impl<A: $crate::Actor> $crate::Novelty for $ty<A> {
+            /// The entries of `delta` above this state's.
+            fn novel(&self, delta: &Self) -> Option<Self> {
+                $crate::Novelty::novel(&self.$field, &delta.$field).map(|$field| Self { $field })
+            }
+        }
+
+        impl<A: $crate::Actor> $crate::CatchUp for $ty<A> {
+            /// The per-actor entries: the state itself.
+            type Summary = Self;
+
+            fn summary(&self) -> Self {
+                self.clone()
+            }
+
+            /// The entries of this state above the summary's.
+            fn delta_since(&self, summary: &Self) -> Self {
+                Self {
+                    $field: self.$field.above(&summary.$field),
+                }
+            }
+        }
+    };
+}

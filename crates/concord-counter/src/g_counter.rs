@@ -171,6 +171,8 @@ impl<A: Actor> Extend<(A, u64)> for GCounter<A> {
     }
 }
 
+concord_core::__impl_actor_map_sync!(GCounter, counts);
+
 impl<A: Actor> Merge for GCounter<A> {
     /// The per-actor maximum, in one pass over both sorted actor arrays.
     fn merge(&mut self, other: &Self) {

@@ -265,6 +265,8 @@ impl<A: Actor> Extend<(A, (u64, u64))> for PnCounter<A> {
     }
 }
 
+concord_core::__impl_actor_map_sync!(PnCounter, counts);
+
 impl<A: Actor> Merge for PnCounter<A> {
     /// The per-actor maximum of increments and of decrements, in one pass.
     fn merge(&mut self, other: &Self) {

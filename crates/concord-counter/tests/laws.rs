@@ -11,10 +11,10 @@ use concord_core::laws::{Arbitrary, DEFAULT_SEED, Gen, Model, Script, World};
 use concord_counter::ReplicaId;
 use concord_counter::laws::{GCounterModel, PnCounterModel};
 
-concord_core::law_tests!(g_counter: GCounterModel, lattice);
-concord_core::law_tests!(pn_counter: PnCounterModel, lattice);
-concord_core::law_tests!(g_counter_replica_id: GCounterModel<ReplicaId>, lattice);
-concord_core::law_tests!(pn_counter_replica_id: PnCounterModel<ReplicaId>, lattice);
+concord_core::law_tests!(g_counter: GCounterModel, lattice, novelty, catch_up);
+concord_core::law_tests!(pn_counter: PnCounterModel, lattice, novelty, catch_up);
+concord_core::law_tests!(g_counter_replica_id: GCounterModel<ReplicaId>, lattice, novelty, catch_up);
+concord_core::law_tests!(pn_counter_replica_id: PnCounterModel<ReplicaId>, lattice, novelty, catch_up);
 
 /// Operations performed and operations refused over 500 generated worlds.
 fn tally<M: Model>() -> (usize, usize) {
