@@ -136,6 +136,13 @@ impl<T: Ord + Clone, S: Ord + Clone> Merge for LwwRegister<T, S> {
     }
 }
 
+impl<T: Ord + Clone, S: Ord + Clone> concord_core::Novelty for LwwRegister<T, S> {
+    /// `delta` when it wins over this write, else nothing.
+    fn novel(&self, delta: &Self) -> Option<Self> {
+        (delta.cmp(self) == Ordering::Greater).then(|| delta.clone())
+    }
+}
+
 /// The lattice order: by stamp, then (for the ties only a misbehaving peer produces) by value.
 /// It is total, and the merge keeps the maximum.
 impl<T: Ord, S: Ord> PartialOrd for LwwRegister<T, S> {

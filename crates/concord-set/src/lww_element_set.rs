@@ -643,6 +643,35 @@ impl<T: Ord + Clone, S: Ord + Clone, B: Bias> FromIterator<(T, S)> for LwwElemen
     }
 }
 
+impl<T: Ord + Clone, S: Ord + Clone, B: Bias> concord_core::Novelty for LwwElementSet<T, S, B> {
+    /// The entries of `delta` that raise a stamp here (or that this set lacks), whole: one
+    /// linear pass over both sorted vectors.
+    fn novel(&self, delta: &Self) -> Option<Self> {
+        let mut mine = self.entries.iter().peekable();
+        let mut entries = Vec::new();
+        for theirs in &delta.entries {
+            while mine.next_if(|x| x.elem < theirs.elem).is_some() {}
+            let new = mine.next_if(|x| x.elem == theirs.elem).is_none_or(|x| {
+                let mut joined = x.stamps.clone();
+                joined.absorb(&theirs.stamps);
+                joined != x.stamps
+            });
+            if new {
+                entries.push(theirs.clone());
+            }
+        }
+        if entries.is_empty() {
+            return None;
+        }
+        let present = entries.iter().filter(|e| e.present::<B>()).count();
+        Some(Self {
+            entries,
+            present,
+            bias: PhantomData,
+        })
+    }
+}
+
 impl<T: Ord + Clone, S: Ord + Clone, B: Bias> Merge for LwwElementSet<T, S, B> {
     /// Per element, keeps the greatest add stamp and the greatest remove stamp of both sides:
     /// one linear pass over both sorted vectors.
