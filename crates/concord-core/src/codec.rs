@@ -88,6 +88,10 @@ pub mod tag {
     pub const OR_SET: u16 = 0x0402;
     /// `concord_map::LwwMap`.
     pub const LWW_MAP: u16 = 0x0501;
+    /// A `concord_sync` message.
+    pub const SYNC_MESSAGE: u16 = 0x0601;
+    /// `concord_sync::SessionToken`.
+    pub const SESSION_TOKEN: u16 = 0x0602;
     /// First tag free for types defined outside the family.
     pub const USER: u16 = 0x8000;
 }

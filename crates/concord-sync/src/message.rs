@@ -1,0 +1,88 @@
+//! The messages replicas exchange, and their wire form.
+
+use concord_clock::VectorClock;
+use concord_core::ReplicaId;
+use concord_core::codec::{WireType, tag};
+use serde::{Deserialize, Serialize};
+
+/// One message from one replica of an object to another.
+///
+/// The header names the object (its CRDT type's tag and format version, and the caller's
+/// object number) and the sender's incarnation, and acknowledges (cumulatively) the receiver's
+/// log up to `ack`: every message carries the acknowledgement, so it costs a separate message
+/// only when there is nothing else to send.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(bound(
+    serialize = "T: Serialize, M: Serialize",
+    deserialize = "T: Deserialize<'de>, M: Deserialize<'de>"
+))]
+pub(crate) struct Message<T, M> {
+    pub(crate) object_tag: u16,
+    pub(crate) object_version: u16,
+    pub(crate) object: u64,
+    pub(crate) incarnation: u64,
+    pub(crate) ack: u64,
+    pub(crate) body: Body<T, M>,
+}
+
+/// What a message carries.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(bound(
+    serialize = "T: Serialize, M: Serialize",
+    deserialize = "T: Deserialize<'de>, M: Deserialize<'de>"
+))]
+pub(crate) enum Body<T, M> {
+    /// The join of the sender's log entries `start..=end` (those that did not come from the
+    /// receiver), and the entries of the sender's frontier (for every replica, how many of its
+    /// writes the sender's state holds) that grew since the frontier the receiver last
+    /// acknowledged.
+    Delta {
+        start: u64,
+        end: u64,
+        frontier: VectorClock<ReplicaId>,
+        delta: T,
+    },
+    /// Only the acknowledgement of the header.
+    Ack,
+    /// The sender's log no longer reaches back to what the receiver lacks: send a summary.
+    SummaryRequest,
+    /// The sender's summary: answer with what it lacks.
+    Summary { summary: M },
+    /// What the receiver lacked when it sent its summary, and everything of the sender's log up
+    /// to `end`, with the sender's whole frontier.
+    CatchUp {
+        end: u64,
+        frontier: VectorClock<ReplicaId>,
+        delta: T,
+    },
+}
+
+impl<T, M> WireType for Message<T, M>
+where
+    T: Serialize + serde::de::DeserializeOwned,
+    M: Serialize + serde::de::DeserializeOwned,
+{
+    const TAG: u16 = tag::SYNC_MESSAGE;
+    const VERSION: u16 = 1;
+    const NAME: &'static str = "concord-sync message";
+}
+
+/// What a message was, for the byte counts of [`Stats`](crate::Stats).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Delta,
+    Ack,
+    Summary,
+    CatchUp,
+}
+
+impl<T, M> Body<T, M> {
+    pub(crate) const fn kind(&self) -> Kind {
+        match self {
+            Body::Delta { .. } => Kind::Delta,
+            Body::Ack => Kind::Ack,
+            Body::SummaryRequest | Body::Summary { .. } => Kind::Summary,
+            Body::CatchUp { .. } => Kind::CatchUp,
+        }
+    }
+}

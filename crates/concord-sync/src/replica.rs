@@ -1,0 +1,748 @@
+//! The replica: a CRDT, its delta log, and what it knows of each peer.
+
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::vec::Vec;
+use core::convert::Infallible;
+use core::fmt;
+
+use concord_clock::VectorClock;
+use concord_core::codec::{self, WireType};
+use concord_core::{CatchUp, Dot, Merge, Novelty, ReplicaId};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApplyError, Behind, LostState, ReceiveError};
+use crate::message::{Body, Kind, Message};
+use crate::session::SessionToken;
+
+/// What the engine needs of a CRDT: a join, the new part of a delta, a summary and what a
+/// summary lacks, a wire form, and a bottom to start from.
+///
+/// Implemented for every type that has these; it names no method of its own.
+pub trait Syncable:
+    Merge
+    + Novelty
+    + CatchUp<Summary = <Self as Syncable>::Wire>
+    + WireType
+    + Clone
+    + Default
+    + PartialEq
+{
+    /// The summary's type, with its wire bounds.
+    type Wire: Serialize + DeserializeOwned + Clone + fmt::Debug;
+}
+
+impl<T> Syncable for T
+where
+    T: Merge + Novelty + CatchUp + WireType + Clone + Default + PartialEq,
+    T::Summary: Serialize + DeserializeOwned + Clone + fmt::Debug,
+{
+    type Wire = T::Summary;
+}
+
+/// How a replica behaves. The defaults suit a handful of peers on a network that loses a few
+/// messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Config {
+    /// The object's number, for callers that replicate several objects of one type over one
+    /// transport; a message for another object is refused. Default 0.
+    pub object: u64,
+    /// This life of the replica. A replica restarted from durable state uses a greater one, so
+    /// its peers know its volatile sync state is gone. Default 0.
+    pub incarnation: u64,
+    /// Log entries kept at most. When a peer falls further behind, it is caught up from a
+    /// summary instead, so truncation never loses data. Default 1024.
+    pub max_log: usize,
+    /// Ticks (the caller's unit, see [`Replica::on_tick`]) after which an interval that was not
+    /// acknowledged is sent again. Default 10.
+    pub resend_after: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            object: 0,
+            incarnation: 0,
+            max_log: 1024,
+            resend_after: 10,
+        }
+    }
+}
+
+impl Config {
+    /// The defaults, for object `object`.
+    #[must_use]
+    pub fn for_object(object: u64) -> Self {
+        Self {
+            object,
+            ..Self::default()
+        }
+    }
+
+    /// The same configuration for incarnation `incarnation`.
+    #[must_use]
+    pub const fn with_incarnation(mut self, incarnation: u64) -> Self {
+        self.incarnation = incarnation;
+        self
+    }
+
+    /// The same configuration keeping at most `max_log` log entries.
+    #[must_use]
+    pub const fn with_max_log(mut self, max_log: usize) -> Self {
+        self.max_log = max_log;
+        self
+    }
+
+    /// The same configuration resending after `ticks` ticks.
+    #[must_use]
+    pub const fn with_resend_after(mut self, ticks: u64) -> Self {
+        self.resend_after = ticks;
+        self
+    }
+}
+
+/// Bytes and messages sent, by kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Delta intervals: messages, bytes.
+    pub deltas: (u64, u64),
+    /// Acknowledgements.
+    pub acks: (u64, u64),
+    /// Summary requests and summaries.
+    pub summaries: (u64, u64),
+    /// Catch-up answers.
+    pub catch_ups: (u64, u64),
+}
+
+impl Stats {
+    /// Every byte sent.
+    #[must_use]
+    pub const fn bytes(&self) -> u64 {
+        self.deltas.1 + self.acks.1 + self.summaries.1 + self.catch_ups.1
+    }
+
+    /// Every message sent.
+    #[must_use]
+    pub const fn messages(&self) -> u64 {
+        self.deltas.0 + self.acks.0 + self.summaries.0 + self.catch_ups.0
+    }
+
+    fn count(&mut self, kind: Kind, bytes: usize) {
+        let slot = match kind {
+            Kind::Delta => &mut self.deltas,
+            Kind::Ack => &mut self.acks,
+            Kind::Summary => &mut self.summaries,
+            Kind::CatchUp => &mut self.catch_ups,
+        };
+        slot.0 = slot.0.saturating_add(1);
+        slot.1 = slot.1.saturating_add(bytes as u64);
+    }
+}
+
+/// A read served: the state and the session's token after the read.
+#[derive(Debug)]
+pub struct Served<'a, T> {
+    /// The state read.
+    pub state: &'a T,
+    /// The token to carry on: the session's, joined with what this replica holds (so a later
+    /// read elsewhere sees nothing older).
+    pub token: SessionToken,
+}
+
+/// One entry of the delta log.
+#[derive(Clone, Debug)]
+struct Entry<T> {
+    delta: T,
+    /// The peer it came from, not to be sent back there; `None` for a local write.
+    origin: Option<ReplicaId>,
+}
+
+/// What a replica knows of one peer.
+#[derive(Clone, Debug)]
+struct Peer<M> {
+    /// The peer's incarnation, once heard from.
+    incarnation: Option<u64>,
+    /// The last of this replica's log positions the peer acknowledged.
+    acked: u64,
+    /// The end of the last interval sent and when it is due again, while unacknowledged.
+    in_flight: Option<(u64, u64)>,
+    /// Resends since the last acknowledgement: each one waits twice as long as the one
+    /// before, up to eight times the configured period, so a peer that is down or cut off
+    /// costs little.
+    backoff: u32,
+    /// The last of the peer's log positions this replica holds without a gap.
+    received: u64,
+    /// An acknowledgement is owed.
+    ack_due: bool,
+    /// The peer asked for this replica's summary.
+    summary_due: bool,
+    /// The peer's summary, to answer with what it lacks.
+    catch_up_due: Option<M>,
+    /// When a summary request may be sent again.
+    request_at: u64,
+    /// The frontier as of the last interval the peer acknowledged: intervals carry only the
+    /// entries above it.
+    frontier_acked: VectorClock<ReplicaId>,
+    /// The end and frontier of the last interval sent.
+    frontier_sent: Option<(u64, VectorClock<ReplicaId>)>,
+}
+
+impl<M> Default for Peer<M> {
+    fn default() -> Self {
+        Self {
+            incarnation: None,
+            acked: 0,
+            in_flight: None,
+            backoff: 0,
+            received: 0,
+            ack_due: false,
+            summary_due: false,
+            catch_up_due: None,
+            request_at: 0,
+            frontier_acked: VectorClock::new(),
+            frontier_sent: None,
+        }
+    }
+}
+
+/// One replica of a CRDT and its sync state: sans-IO, so the caller moves the bytes.
+///
+/// The caller writes through [`apply`](Self::apply), hands over what arrives with
+/// [`receive`](Self::receive), asks for what to send with [`poll_transmit`](Self::poll_transmit)
+/// and says that time passed with [`on_tick`](Self::on_tick). The replica never blocks, reads
+/// a clock or does I/O.
+///
+/// The protocol is delta-interval anti-entropy with acknowledgements (Almeida, Shoker,
+/// Baquero, "Delta State Replicated Data Types", 2018, Algorithm 2) with the two fixes of Enes,
+/// Almeida, Baquero, Leitão ("Efficient Synchronization of State-based CRDTs", ICDE 2019): a
+/// received delta is logged only for its part that was new here ([`Novelty`]), and a log entry
+/// is never sent back to the peer it came from. A peer behind the truncated part of the log
+/// sends a summary and receives what it lacks ([`CatchUp`]). See `docs/sync.md`.
+///
+/// ```
+/// use concord_counter::GCounter;
+/// use concord_core::ReplicaId;
+/// use concord_sync::Replica;
+///
+/// let (a, b) = (ReplicaId::from_u128(1), ReplicaId::from_u128(2));
+/// let mut left = Replica::new(a, GCounter::new());
+/// let mut right = Replica::new(b, GCounter::<ReplicaId>::new());
+/// left.add_peer(b);
+/// right.add_peer(a);
+///
+/// left.apply(|c| c.increment(a, 5).unwrap()).unwrap();
+/// // A perfect link: move messages until both sides are quiet.
+/// loop {
+///     let mut moved = false;
+///     while let Some(bytes) = left.poll_transmit(b) {
+///         right.receive(a, &bytes).unwrap();
+///         moved = true;
+///     }
+///     while let Some(bytes) = right.poll_transmit(a) {
+///         left.receive(b, &bytes).unwrap();
+///         moved = true;
+///     }
+///     if !moved {
+///         break;
+///     }
+/// }
+/// assert_eq!(right.state().value(), 5);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Replica<T: Syncable> {
+    id: ReplicaId,
+    config: Config,
+    state: T,
+    /// Own writes so far.
+    writes: u64,
+    /// For every replica, how many of its writes the state holds.
+    frontier: VectorClock<ReplicaId>,
+    /// Log entries at positions `log_end - log.len() + 1 ..= log_end`.
+    log: VecDeque<Entry<T>>,
+    log_end: u64,
+    peers: BTreeMap<ReplicaId, Peer<T::Wire>>,
+    now: u64,
+    /// The peer this replica sent its summary to, and until when it waits for the answer
+    /// before sending its summary to another peer that asked (so that several peers do not all
+    /// send what it lacks).
+    awaiting: Option<(ReplicaId, u64)>,
+    lost: Option<LostState>,
+    stats: Stats,
+}
+
+impl<T: Syncable> Replica<T> {
+    /// A replica `id` of an object starting from `state`, with the default [`Config`].
+    ///
+    /// `id` must be fresh: never used by a replica whose state was lost. A replica restarted
+    /// empty under an old id is refused writes as soon as a peer shows it more of its history
+    /// than it holds, but writes made before that would clash with the lost ones.
+    #[must_use]
+    pub fn new(id: ReplicaId, state: T) -> Self {
+        Self::with_config(id, state, Config::default())
+    }
+
+    /// A replica with `config`. A `state` other than the bottom is the log's first entry, so
+    /// the peers receive it.
+    #[must_use]
+    pub fn with_config(id: ReplicaId, state: T, config: Config) -> Self {
+        let mut replica = Self {
+            id,
+            config,
+            state,
+            writes: 0,
+            frontier: VectorClock::new(),
+            log: VecDeque::new(),
+            log_end: 0,
+            peers: BTreeMap::new(),
+            now: 0,
+            awaiting: None,
+            lost: None,
+            stats: Stats::default(),
+        };
+        if replica.state != T::default() {
+            replica.push_log(replica.state.clone(), None);
+        }
+        replica
+    }
+
+    /// This replica's id.
+    #[must_use]
+    pub const fn id(&self) -> ReplicaId {
+        self.id
+    }
+
+    /// The state.
+    #[must_use]
+    pub const fn state(&self) -> &T {
+        &self.state
+    }
+
+    /// For every replica, how many of its writes the state holds.
+    #[must_use]
+    pub const fn frontier(&self) -> &VectorClock<ReplicaId> {
+        &self.frontier
+    }
+
+    /// The configuration.
+    #[must_use]
+    pub const fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// What was sent so far.
+    #[must_use]
+    pub const fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// Log entries held.
+    #[must_use]
+    pub fn log_len(&self) -> usize {
+        self.log.len()
+    }
+
+    /// Whether the replica has lost state (see [`LostState`]).
+    #[must_use]
+    pub const fn lost_state(&self) -> Option<&LostState> {
+        self.lost.as_ref()
+    }
+
+    /// The peers.
+    pub fn peers(&self) -> impl Iterator<Item = &ReplicaId> + '_ {
+        self.peers.keys()
+    }
+
+    /// Adds `peer` to the peers this replica syncs with; it starts knowing nothing of it.
+    /// Adding a present peer changes nothing.
+    pub fn add_peer(&mut self, peer: ReplicaId) {
+        if peer != self.id {
+            self.peers.entry(peer).or_default();
+        }
+    }
+
+    /// Removes `peer`: it no longer holds back the truncation of the log.
+    pub fn remove_peer(&mut self, peer: &ReplicaId) {
+        self.peers.remove(peer);
+        self.truncate();
+    }
+
+    /// Says that the caller's clock reads `now` (any unit, as long as it never goes back; it
+    /// times resends).
+    pub fn on_tick(&mut self, now: u64) {
+        self.now = self.now.max(now);
+    }
+
+    /// The earliest time at which [`poll_transmit`](Self::poll_transmit) will have something
+    /// new to resend, if a resend is pending.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<u64> {
+        self.peers
+            .values()
+            .filter_map(|p| p.in_flight.map(|(_, due)| due))
+            .min()
+    }
+
+    /// A local write: `f` runs the state's mutator and returns its delta, which is logged and
+    /// shipped. Returns the session token of the write.
+    ///
+    /// ```
+    /// # use concord_counter::GCounter;
+    /// # use concord_core::ReplicaId;
+    /// # use concord_sync::Replica;
+    /// let a = ReplicaId::from_u128(1);
+    /// let mut replica = Replica::new(a, GCounter::new());
+    /// let token = replica.apply(|c| c.increment(a, 1).unwrap()).unwrap();
+    /// assert!(replica.can_serve(&token));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`LostState`] when the replica has lost state; `f` is not run.
+    pub fn apply(&mut self, f: impl FnOnce(&mut T) -> T) -> Result<SessionToken, LostState> {
+        self.try_apply(|state| Ok::<T, Infallible>(f(state)))
+            .map_err(|e| match e {
+                ApplyError::LostState(lost) => lost,
+                ApplyError::Operation(never) => match never {},
+            })
+    }
+
+    /// A local write whose operation can refuse: `f` returns the delta, or the operation's
+    /// error with the state unchanged.
+    ///
+    /// # Errors
+    ///
+    /// [`ApplyError::LostState`] (nothing run) or [`ApplyError::Operation`].
+    pub fn try_apply<E>(
+        &mut self,
+        f: impl FnOnce(&mut T) -> Result<T, E>,
+    ) -> Result<SessionToken, ApplyError<E>> {
+        if let Some(lost) = &self.lost {
+            return Err(ApplyError::LostState(lost.clone()));
+        }
+        let delta = f(&mut self.state).map_err(ApplyError::Operation)?;
+        self.writes = self.writes.saturating_add(1);
+        self.frontier.apply(Dot::new(self.id, self.writes));
+        self.push_log(delta, None);
+        Ok(SessionToken::after_write(self.id, self.writes))
+    }
+
+    /// Whether this replica holds every write `token` depends on.
+    #[must_use]
+    pub fn can_serve(&self, token: &SessionToken) -> bool {
+        token.is_covered_by(&self.frontier)
+    }
+
+    /// A read for a session: the state and the token to carry on, or which writes are missing
+    /// here (the read must wait, or go to another replica). Never a stale read.
+    ///
+    /// # Errors
+    ///
+    /// [`Behind`] when the replica lacks writes the session depends on.
+    pub fn read(&self, token: &SessionToken) -> Result<Served<'_, T>, Behind> {
+        if !self.can_serve(token) {
+            let missing = token
+                .as_vector()
+                .iter()
+                .filter_map(|(replica, needed)| {
+                    let held = self.frontier.get(replica);
+                    (held < needed).then_some((*replica, needed, held))
+                })
+                .collect();
+            return Err(Behind { missing });
+        }
+        let mut after = token.as_vector().clone();
+        after.merge(&self.frontier);
+        Ok(Served {
+            state: &self.state,
+            token: SessionToken::from_vector(after),
+        })
+    }
+
+    /// Gives the replica a fresh id after it lost state: writes are accepted again, under
+    /// `id`. The state is kept; the log and every peer's sync state start over, and the peers
+    /// must add `id` as a peer (they know the replica by its id).
+    pub fn with_new_id(&mut self, id: ReplicaId) {
+        self.id = id;
+        self.writes = self.frontier.get(&id);
+        self.lost = None;
+        self.awaiting = None;
+        self.log.clear();
+        self.log_end = 0;
+        self.peers.remove(&id);
+        for peer in self.peers.values_mut() {
+            *peer = Peer::default();
+        }
+    }
+
+    /// The next message to send to `peer`, if any: call until `None` after every write,
+    /// receive and tick. `None` also for a peer that is not a member.
+    pub fn poll_transmit(&mut self, peer: ReplicaId) -> Option<Vec<u8>> {
+        let body = match self.next_body(peer) {
+            Some(body) => body,
+            None => {
+                let known = self.peers.get_mut(&peer)?;
+                if !known.ack_due {
+                    return None;
+                }
+                Body::Ack
+            }
+        };
+        let known = self.peers.get_mut(&peer)?;
+        known.ack_due = false;
+        let message = Message {
+            object_tag: T::TAG,
+            object_version: T::VERSION,
+            object: self.config.object,
+            incarnation: self.config.incarnation,
+            ack: known.received,
+            body,
+        };
+        let kind = message.body.kind();
+        let bytes = codec::encode(&message).ok()?;
+        self.stats.count(kind, bytes.len());
+        Some(bytes)
+    }
+
+    /// Takes a message from `peer`.
+    ///
+    /// # Errors
+    ///
+    /// [`ReceiveError`] for bytes that are not a valid message of this object, or that come
+    /// from a replica that is not a peer; the replica is then unchanged.
+    pub fn receive(&mut self, peer: ReplicaId, bytes: &[u8]) -> Result<(), ReceiveError> {
+        let message: Message<T, T::Wire> = codec::decode(bytes)?;
+        let expected = (T::TAG, T::VERSION, self.config.object);
+        let found = (message.object_tag, message.object_version, message.object);
+        if expected != found {
+            return Err(ReceiveError::WrongObject { expected, found });
+        }
+        if let Body::Delta { start, end, .. } = &message.body
+            && (*start == 0 || start > end)
+        {
+            return Err(ReceiveError::Malformed(
+                "a delta interval must start at 1 or later and end at or after its start",
+            ));
+        }
+        let Some(known) = self.peers.get_mut(&peer) else {
+            return Err(ReceiveError::UnknownPeer(peer));
+        };
+        match known.incarnation {
+            // A late message from an earlier life of the peer: its news are in the peer's
+            // later messages, or were lost with it.
+            Some(current) if message.incarnation < current => return Ok(()),
+            Some(current) if message.incarnation == current => {}
+            // First contact, or the peer restarted: what it had acknowledged and sent is
+            // forgotten on both sides.
+            _ => {
+                *known = Peer {
+                    incarnation: Some(message.incarnation),
+                    ..Peer::default()
+                };
+            }
+        }
+        self.acknowledged(peer, message.ack);
+        match message.body {
+            Body::Delta {
+                start,
+                end,
+                frontier,
+                delta,
+            } => {
+                self.check_own_history(peer, &frontier);
+                self.absorb(peer, &delta);
+                let known = self.peers.entry(peer).or_default();
+                known.ack_due = true;
+                if start <= known.received.saturating_add(1) && end > known.received {
+                    known.received = end;
+                    self.frontier.merge(&frontier);
+                }
+            }
+            Body::CatchUp {
+                end,
+                frontier,
+                delta,
+            } => {
+                self.check_own_history(peer, &frontier);
+                if self.awaiting.is_some_and(|(other, _)| other == peer) {
+                    self.awaiting = None;
+                }
+                self.absorb(peer, &delta);
+                let known = self.peers.entry(peer).or_default();
+                known.received = known.received.max(end);
+                known.ack_due = true;
+                self.frontier.merge(&frontier);
+            }
+            Body::Ack => {}
+            Body::SummaryRequest => self.peers.entry(peer).or_default().summary_due = true,
+            Body::Summary { summary } => {
+                self.peers.entry(peer).or_default().catch_up_due = Some(summary);
+            }
+        }
+        Ok(())
+    }
+
+    /// The peer holds this replica's log up to `upto`.
+    fn acknowledged(&mut self, peer: ReplicaId, upto: u64) {
+        if upto > self.log_end {
+            // The peer holds log entries this replica never wrote in this life.
+            self.lose(peer, self.writes.saturating_add(1));
+            return;
+        }
+        let Some(known) = self.peers.get_mut(&peer) else {
+            return;
+        };
+        if upto > known.acked {
+            known.acked = upto;
+            known.backoff = 0;
+            if let Some((end, frontier)) = known.frontier_sent.take_if(|(end, _)| *end <= upto) {
+                let _ = end;
+                known.frontier_acked.merge(&frontier);
+            }
+            if known.in_flight.is_some_and(|(end, _)| end <= upto) {
+                known.in_flight = None;
+            }
+            self.truncate();
+        }
+    }
+
+    /// Refuses further writes when `frontier` shows more of this replica's writes than it
+    /// holds.
+    fn check_own_history(&mut self, peer: ReplicaId, frontier: &VectorClock<ReplicaId>) {
+        let seen = frontier.get(&self.id);
+        if seen > self.writes {
+            self.lose(peer, seen);
+        }
+    }
+
+    fn lose(&mut self, peer: ReplicaId, seen: u64) {
+        if self.lost.is_none() {
+            self.lost = Some(LostState {
+                id: self.id,
+                held: self.writes,
+                seen,
+                peer,
+            });
+        }
+    }
+
+    /// Merges what is new of `delta` and logs it for the other peers.
+    fn absorb(&mut self, from: ReplicaId, delta: &T) {
+        if let Some(novel) = self.state.novel(delta) {
+            self.state.merge(&novel);
+            self.push_log(novel, Some(from));
+        }
+    }
+
+    fn push_log(&mut self, delta: T, origin: Option<ReplicaId>) {
+        self.log.push_back(Entry { delta, origin });
+        self.log_end = self.log_end.saturating_add(1);
+        self.truncate();
+    }
+
+    /// The position of the first entry held.
+    fn log_start(&self) -> u64 {
+        self.log_end
+            .saturating_sub(self.log.len() as u64)
+            .saturating_add(1)
+    }
+
+    /// Drops the entries every peer acknowledged, and the oldest beyond `max_log`.
+    fn truncate(&mut self) {
+        let start = self.log_start();
+        let acked_by_all = self
+            .peers
+            .values()
+            .map(|p| p.acked)
+            .min()
+            .unwrap_or(self.log_end);
+        let by_acks = if acked_by_all >= start {
+            usize::try_from(acked_by_all - start + 1).unwrap_or(usize::MAX)
+        } else {
+            0
+        };
+        let over = self.log.len().saturating_sub(self.config.max_log);
+        let drop = by_acks.max(over).min(self.log.len());
+        self.log.drain(..drop);
+    }
+
+    /// What to send `peer` next.
+    fn next_body(&mut self, peer: ReplicaId) -> Option<Body<T, T::Wire>> {
+        let log_start = self.log_start();
+        let (log_end, now, resend) = (self.log_end, self.now, self.config.resend_after);
+        let known = self.peers.get_mut(&peer)?;
+        let answering_other = self
+            .awaiting
+            .is_some_and(|(other, due)| other != peer && now < due);
+        if known.summary_due && !answering_other {
+            known.summary_due = false;
+            self.awaiting = Some((peer, now.saturating_add(resend)));
+            return Some(Body::Summary {
+                summary: self.state.summary(),
+            });
+        }
+        if let Some(summary) = known.catch_up_due.take() {
+            // The peer acknowledges `log_end` once the answer arrived; if it is lost, the peer
+            // is still behind and is asked for a summary again.
+            known.request_at = now.saturating_add(resend);
+            return Some(Body::CatchUp {
+                end: log_end,
+                frontier: self.frontier.clone(),
+                delta: self.state.delta_since(&summary),
+            });
+        }
+        if known.acked >= log_end {
+            return None;
+        }
+        if known.acked.saturating_add(1) < log_start {
+            // The entries the peer lacks are gone from the log: it is caught up from its
+            // summary instead.
+            if now < known.request_at {
+                return None;
+            }
+            known.request_at = now.saturating_add(resend);
+            return Some(Body::SummaryRequest);
+        }
+        let (start, due) = match known.in_flight {
+            Some((end, due)) if now < due => {
+                if end >= log_end {
+                    return None;
+                }
+                // New entries since: send them on; the earlier interval keeps its time.
+                (end.saturating_add(1), due)
+            }
+            Some(_) => {
+                // Unacknowledged in time: send it again, and wait longer next time.
+                known.backoff = known.backoff.saturating_add(1).min(3);
+                let wait = resend.saturating_mul(1 << known.backoff);
+                (known.acked.saturating_add(1), now.saturating_add(wait))
+            }
+            None => (known.acked.saturating_add(1), now.saturating_add(resend)),
+        };
+        let skip = usize::try_from(start.saturating_sub(log_start)).unwrap_or(usize::MAX);
+        let mut delta: Option<T> = None;
+        for entry in self.log.iter().skip(skip) {
+            if entry.origin == Some(peer) {
+                continue;
+            }
+            match &mut delta {
+                Some(joined) => joined.merge(&entry.delta),
+                None => delta = Some(entry.delta.clone()),
+            }
+        }
+        let known = self.peers.get_mut(&peer)?;
+        // An interval whose entries all came from the peer carries the bottom: the peer has
+        // them, but its acknowledgements count positions of this log, so they are still sent.
+        let delta = delta.unwrap_or_default();
+        known.in_flight = Some((log_end, due));
+        let frontier = self.frontier.delta_since(&known.frontier_acked);
+        known.frontier_sent = Some((log_end, self.frontier.clone()));
+        Some(Body::Delta {
+            start,
+            end: log_end,
+            frontier,
+            delta,
+        })
+    }
+}

@@ -1,0 +1,67 @@
+//! Every type converges over 500 seeds of faulty networks to the join of all writes (what
+//! full-state gossip reaches), serves no session a read it cannot honour, and ships fewer
+//! bytes than full-state gossip would.
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test: a panic is a test failure with a line number"
+)]
+
+mod common;
+
+use common::{Faults, Workload, run};
+use concord_core::codec;
+use concord_counter::{GCounter, PnCounter};
+use concord_register::MvRegister;
+use concord_set::OrSet;
+use concord_sync::Config;
+
+const SEEDS: u64 = 500;
+const REPLICAS: usize = 4;
+const STEPS: u64 = 150;
+
+/// Runs every seed for `T` and prints what was shipped, against the lower bound (each
+/// write's delta once over each link, without any envelope) and against full-state gossip
+/// (every state to every peer once per resend period) over the same runs.
+fn converges<T: Workload>() {
+    let config = Config::default().with_max_log(32);
+    let (mut bytes, mut lower, mut full, mut served, mut behind) = (0u64, 0u64, 0u64, 0u64, 0u64);
+    for seed in 0..SEEDS {
+        let world = run::<T>(seed, REPLICAS, STEPS, Faults::DEFAULT, config);
+        bytes += world.bytes_sent();
+        lower += world.delta_bytes * (REPLICAS as u64 - 1);
+        full += world.full_gossip_bytes;
+        served += world.reads.0;
+        behind += world.reads.1;
+    }
+    println!(
+        "{:<12} {SEEDS} seeds, 0 divergences; bytes: engine {bytes}, lower bound {lower}, \
+         full-state gossip {full}; reads served {served}, refused as behind {behind}",
+        <T as codec::WireType>::NAME
+    );
+    assert!(served > 0, "no read was ever served");
+    assert!(
+        behind > 0,
+        "no read was ever refused: the sessions were never tested"
+    );
+}
+
+#[test]
+fn g_counter_converges_over_500_seeds() {
+    converges::<GCounter>();
+}
+
+#[test]
+fn pn_counter_converges_over_500_seeds() {
+    converges::<PnCounter>();
+}
+
+#[test]
+fn mv_register_converges_over_500_seeds() {
+    converges::<MvRegister<u64>>();
+}
+
+#[test]
+fn or_set_converges_over_500_seeds() {
+    converges::<OrSet<u64>>();
+}
