@@ -13,7 +13,7 @@ mod lww_map;
 #[cfg_attr(docsrs, doc(cfg(feature = "laws")))]
 pub mod laws;
 
-pub use lww_map::{Iter, LwwMap};
+pub use lww_map::{LwwMap, LwwMapIter};
 
 pub use concord_clock;
 pub use concord_core::{self, Actor, Merge, Overflow, ReplicaId};
