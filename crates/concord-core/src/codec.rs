@@ -88,6 +88,8 @@ pub mod tag {
     pub const OR_SET: u16 = 0x0402;
     /// `concord_map::LwwMap`.
     pub const LWW_MAP: u16 = 0x0501;
+    /// `concord_map::OrMap`.
+    pub const OR_MAP: u16 = 0x0502;
     /// First tag free for types defined outside the family.
     pub const USER: u16 = 0x8000;
 }
