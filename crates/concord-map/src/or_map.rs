@@ -10,8 +10,8 @@ use concord_core::{Actor, Dot, Merge, Overflow, ReplicaId};
 
 /// An observed-remove map whose values are causal CRDTs ([`MvRegister`], [`OrSet`], another
 /// `OrMap`, ...), built on the dot-store kernel of `concord-clock` as a [`Causal`] state over a
-/// [`DotMap`] from key to the value's dot store (Almeida, Shoker and Baquero, "Delta State
-/// Replicated Data Types", 2018, section 7.3).
+/// [`DotMap`] from key to the value's dot store (the map that embeds causal CRDTs of Almeida,
+/// Shoker and Baquero, "Delta State Replicated Data Types", 2018).
 ///
 /// The whole map shares one causal context; each key holds only its value's store. A value is
 /// changed in place by its own mutator through [`apply`](Self::apply): the map rebuilds the
@@ -34,8 +34,16 @@ use concord_core::{Actor, Dot, Merge, Overflow, ReplicaId};
 /// A remove stores no tombstone: it deletes the key's dots from the store and keeps only the
 /// fact that they were seen, in the causal context. The state is therefore the present keys,
 /// each with the metadata of its value (for a register, one dot per concurrent sibling), and a
-/// context that compacts to one counter per actor once every delta has arrived: O(keys present
-/// + actors) after any history, removed keys cost nothing.
+/// context that compacts to one counter per actor once every delta has arrived: O(keys
+/// present + actors) after any history, removed keys cost nothing.
+///
+/// # Decoding
+///
+/// The wire form is the kernel's: the keys in order, each with its value's store, then the
+/// context. With the `serde` feature, decoding refuses keys out of order or repeated, a key
+/// whose value holds no dot, a dot missing from the context or held twice (under two keys),
+/// and more than [`MAX_ENTRIES`](concord_core::MAX_ENTRIES) keys; each value's store checks
+/// its own form the same way.
 ///
 /// # Examples
 ///
