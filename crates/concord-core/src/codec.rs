@@ -88,6 +88,8 @@ pub mod tag {
     pub const OR_SET: u16 = 0x0402;
     /// `concord_map::LwwMap`.
     pub const LWW_MAP: u16 = 0x0501;
+    /// `concord_map::OrMap`.
+    pub const OR_MAP: u16 = 0x0502;
     /// A `concord_sync` message.
     pub const SYNC_MESSAGE: u16 = 0x0601;
     /// `concord_sync::SessionToken`.

@@ -4,8 +4,16 @@
 //! // tests/laws.rs
 //! use concord_map::laws::LwwMapModel;
 //! concord_core::law_tests!(lww_map: LwwMapModel, lattice);
+//!
+//! use concord_map::laws::OrMapModel;
+//! concord_core::law_tests!(or_map: OrMapModel, lattice, novelty, catch_up);
 //! ```
 
 mod lww_map;
+mod or_map;
 
 pub use lww_map::{LWW_MAP_KEYS, LWW_MAP_VALUES, LwwMapModel, LwwMapOp, LwwMapOracle, LwwStamp};
+pub use or_map::{
+    NestedKey, NestedOrMap, NestedOrMapModel, NestedOrMapOp, OR_MAP_KEYS, OR_MAP_VALUES,
+    OrMapEvent, OrMapModel, OrMapOp, OrMapOracle, Register,
+};

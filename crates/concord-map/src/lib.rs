@@ -8,12 +8,14 @@ extern crate alloc;
 extern crate std;
 
 mod lww_map;
+mod or_map;
 
 #[cfg(feature = "laws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "laws")))]
 pub mod laws;
 
-pub use lww_map::{Iter, LwwMap};
+pub use lww_map::{LwwMap, LwwMapIter};
+pub use or_map::{OrMap, OrMapIter, OrMapKeys};
 
 pub use concord_clock;
 pub use concord_core::{self, Actor, Merge, Overflow, ReplicaId};

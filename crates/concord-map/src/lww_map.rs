@@ -180,8 +180,8 @@ impl<K, V, S> LwwMap<K, V, S> {
 
     /// The live entries, `(&key, &value)` in increasing key order.
     #[must_use = "iterators are lazy"]
-    pub fn iter(&self) -> Iter<'_, K, V, S> {
-        Iter {
+    pub fn iter(&self) -> LwwMapIter<'_, K, V, S> {
+        LwwMapIter {
             entries: self.entries.iter(),
             left: self.live,
         }
@@ -419,21 +419,21 @@ fn union_len<K: Ord, V, S>(a: &[Entry<K, V, S>], b: &[Entry<K, V, S>]) -> usize 
 
 /// The live entries of an [`LwwMap`], `(&key, &value)` in increasing key order; returned by
 /// [`LwwMap::iter`].
-pub struct Iter<'a, K, V, S> {
+pub struct LwwMapIter<'a, K, V, S> {
     entries: core::slice::Iter<'a, Entry<K, V, S>>,
     /// Live entries not yielded yet.
     left: usize,
 }
 
-impl<K, V, S> fmt::Debug for Iter<'_, K, V, S> {
+impl<K, V, S> fmt::Debug for LwwMapIter<'_, K, V, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Iter")
+        f.debug_struct("LwwMapIter")
             .field("left", &self.left)
             .finish_non_exhaustive()
     }
 }
 
-impl<K, V, S> Clone for Iter<'_, K, V, S> {
+impl<K, V, S> Clone for LwwMapIter<'_, K, V, S> {
     fn clone(&self) -> Self {
         Self {
             entries: self.entries.clone(),
@@ -442,7 +442,7 @@ impl<K, V, S> Clone for Iter<'_, K, V, S> {
     }
 }
 
-impl<'a, K, V, S> Iterator for Iter<'a, K, V, S> {
+impl<'a, K, V, S> Iterator for LwwMapIter<'a, K, V, S> {
     type Item = (&'a K, &'a V);
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -458,7 +458,7 @@ impl<'a, K, V, S> Iterator for Iter<'a, K, V, S> {
     }
 }
 
-impl<K, V, S> DoubleEndedIterator for Iter<'_, K, V, S> {
+impl<K, V, S> DoubleEndedIterator for LwwMapIter<'_, K, V, S> {
     fn next_back(&mut self) -> Option<Self::Item> {
         let entry = self.entries.rfind(|e| e.live())?;
         self.left = self.left.saturating_sub(1);
@@ -466,13 +466,13 @@ impl<K, V, S> DoubleEndedIterator for Iter<'_, K, V, S> {
     }
 }
 
-impl<K, V, S> ExactSizeIterator for Iter<'_, K, V, S> {}
+impl<K, V, S> ExactSizeIterator for LwwMapIter<'_, K, V, S> {}
 
-impl<K, V, S> core::iter::FusedIterator for Iter<'_, K, V, S> {}
+impl<K, V, S> core::iter::FusedIterator for LwwMapIter<'_, K, V, S> {}
 
 impl<'a, K, V, S> IntoIterator for &'a LwwMap<K, V, S> {
     type Item = (&'a K, &'a V);
-    type IntoIter = Iter<'a, K, V, S>;
+    type IntoIter = LwwMapIter<'a, K, V, S>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.iter()

@@ -6,3 +6,9 @@
 use concord_map::laws::LwwMapModel;
 
 concord_core::law_tests!(lww_map: LwwMapModel, lattice);
+
+// OrMap over worlds of writes and removes, flat and nested, with the delta-forwarding laws.
+use concord_map::laws::{NestedOrMapModel, OrMapModel};
+
+concord_core::law_tests!(or_map: OrMapModel, lattice, novelty, catch_up);
+concord_core::law_tests!(nested_or_map: NestedOrMapModel, lattice, novelty, catch_up);
