@@ -88,6 +88,12 @@ pub mod tag {
     pub const OR_SET: u16 = 0x0402;
     /// `concord_map::LwwMap`.
     pub const LWW_MAP: u16 = 0x0501;
+    /// `concord_map::EwFlag`.
+    pub const EW_FLAG: u16 = 0x0503;
+    /// `concord_map::DwFlag`.
+    pub const DW_FLAG: u16 = 0x0504;
+    /// `concord_map::CausalCounter`.
+    pub const CAUSAL_COUNTER: u16 = 0x0505;
     /// First tag free for types defined outside the family.
     pub const USER: u16 = 0x8000;
 }

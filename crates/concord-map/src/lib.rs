@@ -7,12 +7,16 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod causal_counter;
+mod flag;
 mod lww_map;
 
 #[cfg(feature = "laws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "laws")))]
 pub mod laws;
 
+pub use causal_counter::{CausalCounter, Contribution};
+pub use flag::{DwFlag, EwFlag};
 pub use lww_map::{Iter, LwwMap};
 
 pub use concord_clock;
