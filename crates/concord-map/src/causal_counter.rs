@@ -13,7 +13,6 @@ use concord_core::{Actor, Dot, Merge, Overflow, ReplicaId};
 /// when a misbehaving peer gives one dot two contributions.
 #[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Contribution {
     increments: u64,
     decrements: u64,
@@ -57,6 +56,14 @@ impl Contribution {
             add(self.increments, other.increments)?,
             add(self.decrements, other.decrements)?,
         ))
+    }
+}
+
+/// Any two totals (written out rather than derived: the derive needs `std`).
+#[cfg(feature = "arbitrary")]
+impl<'a> arbitrary::Arbitrary<'a> for Contribution {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        Ok(Self::new(u.arbitrary()?, u.arbitrary()?))
     }
 }
 
