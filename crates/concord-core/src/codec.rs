@@ -90,6 +90,12 @@ pub mod tag {
     pub const LWW_MAP: u16 = 0x0501;
     /// `concord_map::OrMap`.
     pub const OR_MAP: u16 = 0x0502;
+    /// `concord_map::EwFlag`.
+    pub const EW_FLAG: u16 = 0x0503;
+    /// `concord_map::DwFlag`.
+    pub const DW_FLAG: u16 = 0x0504;
+    /// `concord_map::CausalCounter`.
+    pub const CAUSAL_COUNTER: u16 = 0x0505;
     /// A `concord_sync` message.
     pub const SYNC_MESSAGE: u16 = 0x0601;
     /// `concord_sync::SessionToken`.

@@ -7,6 +7,8 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod causal_counter;
+mod flag;
 mod lww_map;
 mod or_map;
 
@@ -14,6 +16,8 @@ mod or_map;
 #[cfg_attr(docsrs, doc(cfg(feature = "laws")))]
 pub mod laws;
 
+pub use causal_counter::{CausalCounter, Contribution};
+pub use flag::{DwFlag, EwFlag};
 pub use lww_map::{LwwMap, LwwMapIter};
 pub use or_map::{OrMap, OrMapIter, OrMapKeys};
 

@@ -3,6 +3,12 @@
 //! and decoding.
 #![cfg(feature = "laws")]
 
+use concord_map::laws::{CausalCounterModel, DwFlagModel, EwFlagModel};
+
+concord_core::law_tests!(ew_flag: EwFlagModel, lattice, novelty, catch_up);
+concord_core::law_tests!(dw_flag: DwFlagModel, lattice, novelty, catch_up);
+concord_core::law_tests!(causal_counter: CausalCounterModel, lattice, novelty, catch_up);
+
 use concord_map::laws::LwwMapModel;
 
 concord_core::law_tests!(lww_map: LwwMapModel, lattice);
