@@ -519,6 +519,30 @@ impl<K: Ord, V: Ord, S: Ord> FromIterator<(K, V, S)> for LwwMap<K, V, S> {
     }
 }
 
+impl<K: Ord + Clone, V: Ord + Clone, S: Ord + Clone> concord_core::Novelty for LwwMap<K, V, S> {
+    /// The entries of `delta` that win over this map's (or whose key this map lacks): one
+    /// linear pass over both sorted vectors.
+    fn novel(&self, delta: &Self) -> Option<Self> {
+        let mut mine = self.entries.iter().peekable();
+        let mut entries = Vec::new();
+        for theirs in &delta.entries {
+            while mine.next_if(|x| x.key < theirs.key).is_some() {}
+            let wins = mine.next_if(|x| x.key == theirs.key).is_none_or(|x| {
+                cmp_write((&theirs.stamp, &theirs.value), (&x.stamp, &x.value))
+                    == Ordering::Greater
+            });
+            if wins {
+                entries.push(theirs.clone());
+            }
+        }
+        if entries.is_empty() {
+            return None;
+        }
+        let live = entries.iter().filter(|e| e.value.is_some()).count();
+        Some(Self { entries, live })
+    }
+}
+
 impl<K: Ord + Clone, V: Ord + Clone, S: Ord + Clone> Merge for LwwMap<K, V, S> {
     /// Per key, keeps the winning write of both sides (the greater stamp, ties broken as
     /// described [on the type](LwwMap#equal-stamps)): one linear pass over both sorted vectors.

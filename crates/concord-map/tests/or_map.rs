@@ -603,3 +603,36 @@ fn arbitrary_maps_are_valid_states() {
         );
     }
 }
+
+/// A map of counters (likes per post): removing a post resets the likes its remover saw; a
+/// like concurrent with the remove survives, and other posts keep theirs.
+#[test]
+fn a_map_of_counters_resets_what_the_remover_saw() {
+    use concord_map::CausalCounter;
+    type Likes = OrMap<&'static str, CausalCounter<u64>, u64>;
+    let like = |map: &mut Likes, actor: u64, post: &'static str| {
+        map.apply(actor, post, |counter, actor| counter.increment(actor, 1))
+            .unwrap()
+    };
+    let mut alice = Likes::new();
+    like(&mut alice, 1, "hello");
+    like(&mut alice, 1, "hello");
+    like(&mut alice, 1, "news");
+    let mut bob = alice.clone();
+    // Bob removes "hello" while Carol, who had not seen it, likes it twice.
+    bob.remove(&"hello");
+    let mut carol = Likes::new();
+    like(&mut carol, 3, "hello");
+    like(&mut carol, 3, "hello");
+    let mut all = alice.clone();
+    for other in [&bob, &carol] {
+        all.merge(other);
+    }
+    let mut reverse = carol.clone();
+    for other in [&bob, &alice] {
+        reverse.merge(other);
+    }
+    assert_eq!(all, reverse);
+    assert_eq!(all.get(&"hello").map(|c| c.value()), Some(2));
+    assert_eq!(all.get(&"news").map(|c| c.value()), Some(1));
+}
