@@ -528,8 +528,7 @@ impl<K: Ord + Clone, V: Ord + Clone, S: Ord + Clone> concord_core::Novelty for L
         for theirs in &delta.entries {
             while mine.next_if(|x| x.key < theirs.key).is_some() {}
             let wins = mine.next_if(|x| x.key == theirs.key).is_none_or(|x| {
-                cmp_write((&theirs.stamp, &theirs.value), (&x.stamp, &x.value))
-                    == Ordering::Greater
+                cmp_write((&theirs.stamp, &theirs.value), (&x.stamp, &x.value)) == Ordering::Greater
             });
             if wins {
                 entries.push(theirs.clone());

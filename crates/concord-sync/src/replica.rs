@@ -151,6 +151,10 @@ pub struct Served<'a, T> {
     pub token: SessionToken,
 }
 
+/// Intervals in flight to one peer whose frontiers are remembered, so that their
+/// acknowledgement shrinks the next intervals' frontiers.
+const MAX_FRONTIERS_SENT: usize = 8;
+
 /// One entry of the delta log.
 #[derive(Clone, Debug)]
 struct Entry<T> {
@@ -185,8 +189,8 @@ struct Peer<M> {
     /// The frontier as of the last interval the peer acknowledged: intervals carry only the
     /// entries above it.
     frontier_acked: VectorClock<ReplicaId>,
-    /// The end and frontier of the last interval sent.
-    frontier_sent: Option<(u64, VectorClock<ReplicaId>)>,
+    /// The end and frontier of the intervals sent and not yet acknowledged (the latest few).
+    frontier_sent: VecDeque<(u64, VectorClock<ReplicaId>)>,
 }
 
 impl<M> Default for Peer<M> {
@@ -202,7 +206,7 @@ impl<M> Default for Peer<M> {
             catch_up_due: None,
             request_at: 0,
             frontier_acked: VectorClock::new(),
-            frontier_sent: None,
+            frontier_sent: VecDeque::new(),
         }
     }
 }
@@ -596,8 +600,9 @@ impl<T: Syncable> Replica<T> {
         if upto > known.acked {
             known.acked = upto;
             known.backoff = 0;
-            if let Some((end, frontier)) = known.frontier_sent.take_if(|(end, _)| *end <= upto) {
-                let _ = end;
+            while let Some((_, frontier)) =
+                known.frontier_sent.pop_front_if(|(end, _)| *end <= upto)
+            {
                 known.frontier_acked.merge(&frontier);
             }
             if known.in_flight.is_some_and(|(end, _)| end <= upto) {
@@ -705,13 +710,9 @@ impl<T: Syncable> Replica<T> {
             return Some(Body::SummaryRequest);
         }
         let (start, due) = match known.in_flight {
-            Some((end, due)) if now < due => {
-                if end >= log_end {
-                    return None;
-                }
-                // New entries since: send them on; the earlier interval keeps its time.
-                (end.saturating_add(1), due)
-            }
+            // One interval in flight per peer: entries written meanwhile wait for its
+            // acknowledgement (or its resend) and travel joined, in one message.
+            Some((_, due)) if now < due => return None,
             Some(_) => {
                 // Unacknowledged in time: send it again, and wait longer next time.
                 known.backoff = known.backoff.saturating_add(1).min(3);
@@ -737,7 +738,12 @@ impl<T: Syncable> Replica<T> {
         let delta = delta.unwrap_or_default();
         known.in_flight = Some((log_end, due));
         let frontier = self.frontier.delta_since(&known.frontier_acked);
-        known.frontier_sent = Some((log_end, self.frontier.clone()));
+        if known.frontier_sent.len() >= MAX_FRONTIERS_SENT {
+            known.frontier_sent.pop_front();
+        }
+        known
+            .frontier_sent
+            .push_back((log_end, self.frontier.clone()));
         Some(Body::Delta {
             start,
             end: log_end,

@@ -12,6 +12,7 @@ mod common;
 use common::{Faults, Workload, run};
 use concord_core::codec;
 use concord_counter::{GCounter, PnCounter};
+use concord_map::{CausalCounter, DwFlag, EwFlag, OrMap};
 use concord_register::MvRegister;
 use concord_set::OrSet;
 use concord_sync::Config;
@@ -26,9 +27,21 @@ const STEPS: u64 = 150;
 fn converges<T: Workload>() {
     let config = Config::default().with_max_log(32);
     let (mut bytes, mut lower, mut full, mut served, mut behind) = (0u64, 0u64, 0u64, 0u64, 0u64);
+    let mut kinds = [(0u64, 0u64); 4];
     for seed in 0..SEEDS {
         let world = run::<T>(seed, REPLICAS, STEPS, Faults::DEFAULT, config);
         bytes += world.bytes_sent();
+        for r in &world.replicas {
+            let st = r.stats();
+            for (slot, (m, b)) in
+                kinds
+                    .iter_mut()
+                    .zip([st.deltas, st.acks, st.summaries, st.catch_ups])
+            {
+                slot.0 += m;
+                slot.1 += b;
+            }
+        }
         lower += world.delta_bytes * (REPLICAS as u64 - 1);
         full += world.full_gossip_bytes;
         served += world.reads.0;
@@ -38,6 +51,10 @@ fn converges<T: Workload>() {
         "{:<12} {SEEDS} seeds, 0 divergences; bytes: engine {bytes}, lower bound {lower}, \
          full-state gossip {full}; reads served {served}, refused as behind {behind}",
         <T as codec::WireType>::NAME
+    );
+    println!(
+        "    (messages, bytes): deltas {:?} acks {:?} summaries {:?} catch-ups {:?}",
+        kinds[0], kinds[1], kinds[2], kinds[3]
     );
     assert!(served > 0, "no read was ever served");
     assert!(
@@ -64,4 +81,29 @@ fn mv_register_converges_over_500_seeds() {
 #[test]
 fn or_set_converges_over_500_seeds() {
     converges::<OrSet<u64>>();
+}
+
+#[test]
+fn or_map_of_registers_converges_over_500_seeds() {
+    converges::<OrMap<u16, MvRegister<u64>>>();
+}
+
+#[test]
+fn or_map_of_counters_converges_over_500_seeds() {
+    converges::<OrMap<u16, CausalCounter>>();
+}
+
+#[test]
+fn ew_flag_converges_over_500_seeds() {
+    converges::<EwFlag>();
+}
+
+#[test]
+fn dw_flag_converges_over_500_seeds() {
+    converges::<DwFlag>();
+}
+
+#[test]
+fn causal_counter_converges_over_500_seeds() {
+    converges::<CausalCounter>();
 }

@@ -12,6 +12,7 @@
 use concord_core::ReplicaId;
 use concord_core::codec;
 use concord_counter::{GCounter, PnCounter};
+use concord_map::{CausalCounter, DwFlag, EwFlag, OrMap};
 use concord_register::MvRegister;
 use concord_set::OrSet;
 use concord_sync::{Config, Replica, SessionToken, Syncable};
@@ -57,6 +58,65 @@ impl Workload for OrSet<u64> {
             Some(state.remove(&elem))
         } else {
             state.insert(actor, elem).ok()
+        }
+    }
+}
+
+impl Workload for OrMap<u16, MvRegister<u64>> {
+    fn write(rng: &mut ChaCha8Rng, actor: ReplicaId, state: &mut Self) -> Option<Self> {
+        let key = rng.random_range(0..64);
+        if rng.random_bool(0.2) {
+            return Some(state.remove(&key));
+        }
+        let value = rng.random_range(0..1_000);
+        state
+            .apply(actor, key, |reg, actor| {
+                let (_, seen) = reg.read();
+                reg.write(actor, value, &seen)
+            })
+            .ok()
+    }
+}
+
+impl Workload for OrMap<u16, CausalCounter> {
+    fn write(rng: &mut ChaCha8Rng, actor: ReplicaId, state: &mut Self) -> Option<Self> {
+        let key = rng.random_range(0..16);
+        if rng.random_bool(0.1) {
+            return Some(state.remove(&key));
+        }
+        let by = rng.random_range(1..10);
+        state
+            .apply(actor, key, |counter, actor| counter.increment(actor, by))
+            .ok()
+    }
+}
+
+impl Workload for EwFlag {
+    fn write(rng: &mut ChaCha8Rng, actor: ReplicaId, state: &mut Self) -> Option<Self> {
+        if rng.random_bool(0.5) {
+            state.enable(actor).ok()
+        } else {
+            Some(state.disable())
+        }
+    }
+}
+
+impl Workload for DwFlag {
+    fn write(rng: &mut ChaCha8Rng, actor: ReplicaId, state: &mut Self) -> Option<Self> {
+        if rng.random_bool(0.5) {
+            state.enable(actor).ok()
+        } else {
+            state.disable(actor).ok()
+        }
+    }
+}
+
+impl Workload for CausalCounter {
+    fn write(rng: &mut ChaCha8Rng, actor: ReplicaId, state: &mut Self) -> Option<Self> {
+        match rng.random_range(0..10) {
+            0 => Some(state.reset()),
+            1..=3 => state.decrement(actor, rng.random_range(1..10)).ok(),
+            _ => state.increment(actor, rng.random_range(1..10)).ok(),
         }
     }
 }
