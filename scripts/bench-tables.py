@@ -96,6 +96,19 @@ def sets(m):
     print()
 
 
+def pairs(m, group, title, sizes, ours_id, theirs_id, ours_name, theirs_name, unit):
+    print(f"#### `{group}`: {title}\n")
+    row(["m", ours_name, f"ns/{unit}", theirs_name, f"ns/{unit}", "crdts ÷ concord"])
+    row(["---:"] * 6)
+    for size in sizes:
+        ours = m.get(f"{group}/{ours_id}/{size}")
+        theirs = m.get(f"{group}/{theirs_id}/{size}")
+        if ours and theirs:
+            row([size, time(ours), per(ours, size), time(theirs), per(theirs, size),
+                 ratio(theirs, ours)])
+    print()
+
+
 def codec(m):
     print("#### `encode` / `decode`\n")
     row(["state", "entries", "op", "concord", "ns/entry", "crdts + bincode", "ns/entry",
@@ -127,6 +140,12 @@ def main():
     maps(m, "pncounter_merge", "PnCounter vs PNCounter")
     registers(m)
     sets(m)
+    pairs(m, "or_set_merge", "m present elements per side, 50% overlap, causal history",
+          [1000, 100000], "concord/or_set", "crdts/orswot", "concord `OrSet`", "crdts `Orswot`",
+          "element")
+    pairs(m, "lww_map_merge", "m keys per side, 50% overlap, 10% deletes", [1000, 100000],
+          "concord/lww_map", "crdts/btreemap_of_lwwreg", "concord `LwwMap`",
+          "`BTreeMap` of crdts `LWWReg`", "key")
     codec(m)
 
 

@@ -15,7 +15,7 @@ use rand::RngExt;
 use crate::harness::{ActorKind, FromBits, quick, rng};
 
 /// Keys per side in the LWW map group.
-pub const LWW_MAP_SIZES: [usize; 1] = [100_000];
+pub const LWW_MAP_SIZES: [usize; 2] = [1_000, 100_000];
 
 /// Replicas that wrote each side (each key is written by one of them).
 const WRITERS_PER_SIDE: usize = 4;

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::harness::{ACTOR_KINDS, ActorKind, rng};
 use crate::maps::{self, BenchActor, Overlap, SIZES};
+use crate::or_sets;
 use crate::registers;
 use crate::sets;
 
@@ -160,6 +161,19 @@ pub fn rows() -> Vec<SizeRow> {
                 ("GSet", crdts_bytes(&gset).len()),
                 ("Orswot", crdts_bytes(&orswot).len()),
             ],
+        });
+    }
+    for m in or_sets::OR_SET_SIZES {
+        let case = or_sets::or_set_cases(m).swap_remove(0);
+        let mut concord = case.concord.0.clone();
+        concord.merge(&case.concord.1);
+        let mut orswot = case.crdts.0.clone();
+        crdts::CvRDT::merge(&mut orswot, case.crdts.1.clone());
+        rows.push(SizeRow {
+            workload: "OrSet<u64, ReplicaId>, merged".into(),
+            entries: case.merged.len(),
+            concord: concord_bytes(&concord).len(),
+            crdts: vec![("Orswot", crdts_bytes(&orswot).len())],
         });
     }
     rows.extend(counter_range_rows());
