@@ -600,10 +600,14 @@ impl<T: Syncable> Replica<T> {
         if upto > known.acked {
             known.acked = upto;
             known.backoff = 0;
-            while let Some((_, frontier)) =
-                known.frontier_sent.pop_front_if(|(end, _)| *end <= upto)
+            while known
+                .frontier_sent
+                .front()
+                .is_some_and(|(end, _)| *end <= upto)
             {
-                known.frontier_acked.merge(&frontier);
+                if let Some((_, frontier)) = known.frontier_sent.pop_front() {
+                    known.frontier_acked.merge(&frontier);
+                }
             }
             if known.in_flight.is_some_and(|(end, _)| end <= upto) {
                 known.in_flight = None;
