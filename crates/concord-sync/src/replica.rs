@@ -626,13 +626,21 @@ impl<T: Syncable> Replica<T> {
     }
 
     fn lose(&mut self, peer: ReplicaId, seen: u64) {
-        if self.lost.is_none() {
-            self.lost = Some(LostState {
-                id: self.id,
-                held: self.writes,
-                seen,
-                peer,
-            });
+        match &mut self.lost {
+            // The most any peer has shown.
+            Some(lost) if seen > lost.seen => {
+                lost.seen = seen;
+                lost.peer = peer;
+            }
+            Some(_) => {}
+            None => {
+                self.lost = Some(LostState {
+                    id: self.id,
+                    held: self.writes,
+                    seen,
+                    peer,
+                });
+            }
         }
     }
 

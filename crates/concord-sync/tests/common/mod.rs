@@ -51,6 +51,19 @@ impl Workload for MvRegister<u64> {
     }
 }
 
+/// A set over a large domain, mostly growing: large states, small deltas.
+impl Workload for OrSet<u32> {
+    fn write(rng: &mut ChaCha8Rng, actor: ReplicaId, state: &mut Self) -> Option<Self> {
+        let elem = rng.random_range(0..1_000_000);
+        if rng.random_bool(0.05) {
+            let present = *state.iter().nth(rng.random_range(0..state.len().max(1)))?;
+            Some(state.remove(&present))
+        } else {
+            state.insert(actor, elem).ok()
+        }
+    }
+}
+
 impl Workload for OrSet<u64> {
     fn write(rng: &mut ChaCha8Rng, actor: ReplicaId, state: &mut Self) -> Option<Self> {
         let elem = rng.random_range(0..64);
@@ -179,10 +192,14 @@ pub(crate) struct World<T: Workload> {
     writes: Vec<Write<T>>,
     /// Each write's delta, encoded: the lower bound on what each link must carry once.
     pub(crate) delta_bytes: u64,
+    /// The same with each delta in its own codec envelope.
+    pub(crate) enveloped_delta_bytes: u64,
     pub(crate) messages_delivered: u64,
     /// What full-state gossip would have sent: every replica's whole state to every peer once
     /// per resend period, over the same run.
     pub(crate) full_gossip_bytes: u64,
+    /// Bytes delivered to each replica.
+    pub(crate) received_bytes: Vec<u64>,
     /// Reads served (checked for read-your-writes) and reads refused as behind.
     pub(crate) reads: (u64, u64),
 }
@@ -211,8 +228,10 @@ impl<T: Workload> World<T> {
             reference: T::default(),
             writes: Vec::new(),
             delta_bytes: 0,
+            enveloped_delta_bytes: 0,
             messages_delivered: 0,
             full_gossip_bytes: 0,
+            received_bytes: vec![0; n],
             reads: (0, 0),
         }
     }
@@ -231,7 +250,9 @@ impl<T: Workload> World<T> {
             return;
         };
         self.reference.merge(&delta);
-        self.delta_bytes += codec::encode(&delta).unwrap().len() as u64;
+        let enveloped = codec::encode(&delta).unwrap().len() as u64;
+        self.enveloped_delta_bytes += enveloped;
+        self.delta_bytes += enveloped - codec::HEADER_LEN as u64;
         self.writes.push(Write { delta, token });
     }
 
@@ -256,6 +277,25 @@ impl<T: Workload> World<T> {
             }
             Err(_) => self.reads.1 += 1,
         }
+    }
+
+    /// How many writes were made so far.
+    pub(crate) fn write_count(&self) -> usize {
+        self.writes.len()
+    }
+
+    /// The join of the deltas of the writes from number `from` on.
+    pub(crate) fn join_of_writes_from(&self, from: usize) -> T {
+        let mut joined = T::default();
+        for w in self.writes.iter().skip(from) {
+            joined.merge(&w.delta);
+        }
+        joined
+    }
+
+    /// Cuts replica `who` off the network for `ticks` ticks from now.
+    pub(crate) fn cut_off_for(&mut self, who: usize, ticks: u64) {
+        self.cut = Some((who, self.now + ticks));
     }
 
     fn cut_off(&self, i: usize) -> bool {
@@ -319,6 +359,7 @@ impl<T: Workload> World<T> {
                     )
                 });
             self.messages_delivered += 1;
+            self.received_bytes[m.to] += m.bytes.len() as u64;
         }
     }
 

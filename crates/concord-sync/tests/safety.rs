@@ -1,0 +1,296 @@
+//! What the engine refuses: hostile messages change nothing, a replica restarted empty under
+//! its old id is refused writes, and catching up after a partition ships about what the peer
+//! lacks.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test: a panic is a test failure with a line number"
+)]
+
+mod common;
+
+use common::{Faults, World};
+use concord_core::codec::{self, WireType, tag};
+use concord_core::{Novelty, ReplicaId};
+use concord_counter::GCounter;
+use concord_set::OrSet;
+use concord_sync::{Config, ReceiveError, Replica};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+fn id(n: u128) -> ReplicaId {
+    ReplicaId::from_u128(n)
+}
+
+type SetReplica = Replica<OrSet<u32>>;
+
+/// Two replicas of a set with some history, and the messages of `a` to `b` not delivered.
+fn pair() -> (SetReplica, SetReplica, Vec<Vec<u8>>) {
+    let (a, b) = (id(1), id(2));
+    let mut left = Replica::new(a, OrSet::new());
+    let mut right = Replica::new(b, OrSet::new());
+    left.add_peer(b);
+    right.add_peer(a);
+    for elem in 0..20 {
+        left.apply(|s| s.insert(a, elem).unwrap()).unwrap();
+        right.apply(|s| s.insert(b, elem + 100).unwrap()).unwrap();
+    }
+    let mut pending = Vec::new();
+    while let Some(bytes) = left.poll_transmit(b) {
+        pending.push(bytes);
+    }
+    (left, right, pending)
+}
+
+/// Everything observable of a replica, to check that a refused message changed nothing.
+fn snapshot<T: concord_sync::Syncable + core::fmt::Debug>(replica: &Replica<T>) -> String {
+    format!("{replica:?}")
+}
+
+#[test]
+fn hostile_messages_are_refused_and_change_nothing() {
+    let (_, mut right, pending) = pair();
+    let valid = pending.first().expect("a message to deliver").clone();
+    let before = snapshot(&right);
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+
+    // Random bytes, and random bytes behind a valid envelope header.
+    for len in [0usize, 3, 8, 9, 64, 4096] {
+        let mut noise = vec![0u8; len];
+        noise.iter_mut().for_each(|b| *b = rng.random());
+        assert!(matches!(
+            right.receive(id(1), &noise),
+            Err(ReceiveError::Decode(_))
+        ));
+        if len > 8 {
+            noise[..8].copy_from_slice(&valid[..8]);
+            assert!(right.receive(id(1), &noise).is_err());
+        }
+    }
+    // Every truncation of a valid message.
+    for cut in 0..valid.len() {
+        assert!(
+            right.receive(id(1), &valid[..cut]).is_err(),
+            "a message cut at {cut} of {} bytes was accepted",
+            valid.len()
+        );
+    }
+    // A valid message with one byte flipped either fails or is a valid message (checked by
+    // the convergence tests); here it must never panic.
+    for at in 0..valid.len() {
+        let mut flipped = valid.clone();
+        flipped[at] ^= 0x5a;
+        let mut scratch = right.clone();
+        let _ = scratch.receive(id(1), &flipped);
+    }
+    // A message from a replica that is not a peer.
+    assert_eq!(
+        right.receive(id(9), &valid),
+        Err(ReceiveError::UnknownPeer(id(9)))
+    );
+    assert_eq!(snapshot(&right), before);
+
+    // A valid message for another object of the same type.
+    let mut other = Replica::with_config(id(1), OrSet::<u32>::new(), Config::for_object(5));
+    other.add_peer(id(2));
+    other.apply(|s| s.insert(id(1), 1).unwrap()).unwrap();
+    let for_other = other.poll_transmit(id(2)).unwrap();
+    assert!(matches!(
+        right.receive(id(1), &for_other),
+        Err(ReceiveError::WrongObject { .. })
+    ));
+    // A valid message of another CRDT type.
+    let mut counter = Replica::new(id(1), GCounter::new());
+    counter.add_peer(id(2));
+    counter.apply(|c| c.increment(id(1), 3).unwrap()).unwrap();
+    let for_counter = counter.poll_transmit(id(2)).unwrap();
+    let err = right.receive(id(1), &for_counter).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ReceiveError::WrongObject { .. } | ReceiveError::Decode(_)
+        ),
+        "{err}"
+    );
+    assert_eq!(snapshot(&right), before);
+
+    // And the honest message still works afterwards.
+    right.receive(id(1), &valid).unwrap();
+    assert!(right.state().contains(&0));
+}
+
+/// The shape of a message, to forge one that decodes but is inconsistent.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Forged {
+    object_tag: u16,
+    object_version: u16,
+    object: u64,
+    incarnation: u64,
+    ack: u64,
+    body: ForgedBody,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+enum ForgedBody {
+    Delta {
+        start: u64,
+        end: u64,
+        frontier: concord_clock::VectorClock<ReplicaId>,
+        delta: OrSet<u32>,
+    },
+}
+
+impl WireType for Forged {
+    const TAG: u16 = tag::SYNC_MESSAGE;
+    const VERSION: u16 = 1;
+    const NAME: &'static str = "forged message";
+}
+
+#[test]
+fn an_interval_that_ends_before_it_starts_is_refused() {
+    let (_, mut right, _) = pair();
+    let before = snapshot(&right);
+    let forge = |start, end| {
+        codec::encode(&Forged {
+            object_tag: <OrSet<u32> as WireType>::TAG,
+            object_version: <OrSet<u32> as WireType>::VERSION,
+            object: 0,
+            incarnation: 0,
+            ack: 0,
+            body: ForgedBody::Delta {
+                start,
+                end,
+                frontier: concord_clock::VectorClock::new(),
+                delta: OrSet::new(),
+            },
+        })
+        .unwrap()
+    };
+    for (start, end) in [(5, 4), (0, 3)] {
+        assert!(matches!(
+            right.receive(id(1), &forge(start, end)),
+            Err(ReceiveError::Malformed(_))
+        ));
+    }
+    assert_eq!(snapshot(&right), before);
+    // The same shape with a consistent interval is accepted: the forgery is faithful.
+    right.receive(id(1), &forge(1, 1)).unwrap();
+}
+
+#[test]
+fn a_replica_restarted_empty_under_its_old_id_is_refused_writes() {
+    let (a, b) = (id(1), id(2));
+    let mut left = Replica::new(a, GCounter::new());
+    let mut right = Replica::new(b, GCounter::new());
+    left.add_peer(b);
+    right.add_peer(a);
+    for _ in 0..5 {
+        left.apply(|c| c.increment(a, 1).unwrap()).unwrap();
+    }
+    sync(&mut left, &mut right);
+    assert_eq!(right.state().value(), 5);
+
+    // `left` crashes and comes back empty, same id, next incarnation.
+    let mut reborn =
+        Replica::with_config(a, GCounter::new(), Config::default().with_incarnation(1));
+    reborn.add_peer(b);
+    // Before it hears from anyone it cannot know; once `right` shows it its own history:
+    right.apply(|c| c.increment(b, 1).unwrap()).unwrap();
+    sync(&mut reborn, &mut right);
+    let lost = reborn
+        .lost_state()
+        .expect("the lost state is detected")
+        .clone();
+    assert_eq!((lost.id, lost.held, lost.seen, lost.peer), (a, 0, 5, b));
+    let refused = reborn.apply(|c| c.increment(a, 1).unwrap());
+    assert_eq!(refused, Err(lost.clone()));
+    assert!(
+        lost.to_string().contains("give the replica a new id"),
+        "{lost}"
+    );
+    // It did receive the state, so nothing of the old history is lost to it.
+    assert_eq!(reborn.state().value(), 6);
+
+    // With a fresh id it writes again, and the peers that add the new id converge.
+    let fresh = id(3);
+    reborn.with_new_id(fresh);
+    reborn.add_peer(b);
+    right.add_peer(fresh);
+    reborn.apply(|c| c.increment(fresh, 10).unwrap()).unwrap();
+    sync_as(&mut reborn, fresh, &mut right, b);
+    assert_eq!(right.state().value(), 16);
+    assert_eq!(reborn.state(), right.state());
+}
+
+fn sync<T: concord_sync::Syncable>(x: &mut Replica<T>, y: &mut Replica<T>) {
+    let (ix, iy) = (x.id(), y.id());
+    sync_as(x, ix, y, iy);
+}
+
+/// Delivers messages both ways on a perfect link until both sides are quiet.
+fn sync_as<T: concord_sync::Syncable>(
+    x: &mut Replica<T>,
+    ix: ReplicaId,
+    y: &mut Replica<T>,
+    iy: ReplicaId,
+) {
+    for _ in 0..100 {
+        let mut moved = false;
+        while let Some(bytes) = x.poll_transmit(iy) {
+            y.receive(ix, &bytes).unwrap();
+            moved = true;
+        }
+        while let Some(bytes) = y.poll_transmit(ix) {
+            x.receive(iy, &bytes).unwrap();
+            moved = true;
+        }
+        if !moved {
+            return;
+        }
+    }
+    panic!("the link never went quiet");
+}
+
+#[test]
+fn catch_up_after_a_partition_ships_at_most_twice_what_the_peer_lacks() {
+    // A small log, so the partitioned replica falls behind its truncated part.
+    let config = Config::default().with_max_log(16);
+    let mut world = World::<OrSet<u64>>::new(3, 4, Faults::NONE, config);
+    for _ in 0..50 {
+        let at = world.rng.random_range(0..4);
+        world.write_at(at);
+        world.step(0.0);
+    }
+    assert!(world.settle(1_000));
+    let before = world.received_bytes[3];
+    let writes_before = world.write_count();
+    let reference_before = world.reference.clone();
+
+    world.cut_off_for(3, 400);
+    for _ in 0..400 {
+        let at = world.rng.random_range(0..3);
+        world.write_at(at);
+        world.step(0.0);
+    }
+    // What replica 3 lacks: the part of the final state new to it (the join of the writes
+    // made meanwhile is larger: its context lists every dot one by one).
+    let lacks = reference_before.novel(&world.reference).unwrap_or_default();
+    let lacks_bytes = codec::encode(&lacks).unwrap().len() as u64;
+    let writes_bytes = codec::encode(&world.join_of_writes_from(writes_before))
+        .unwrap()
+        .len();
+
+    assert!(world.settle(2_000));
+    let shipped = world.received_bytes[3] - before;
+    println!(
+        "catch-up: replica 3 lacked {lacks_bytes} bytes (the writes it missed joined: \
+         {writes_bytes}) and received {shipped} bytes ({:.2}x)",
+        shipped as f64 / lacks_bytes as f64
+    );
+    assert!(
+        shipped <= 2 * lacks_bytes,
+        "catch-up shipped {shipped} bytes for {lacks_bytes} bytes lacked"
+    );
+}
