@@ -11,11 +11,14 @@ use syn::{Data, DeriveInput, Generics, Ident, Path, parse_macro_input};
 
 /// Derives `Merge` for a struct whose fields all implement `Merge`: the merge is field by field.
 ///
+/// (The examples of this crate run as tests of `concord-register`, `tests/derive.rs` and its
+/// `derive_docs` doctests: a test here would need `concord-core`, which depends on this crate.)
+///
 /// A struct of join-semilattices merged field by field is a join-semilattice (the product
 /// lattice), so a struct of CRDTs derived this way is a CRDT, and it passes the merge laws
 /// whenever each field type does.
 ///
-/// ```
+/// ```ignore
 /// use concord_core::Merge;
 ///
 /// #[derive(Clone, Debug, PartialEq)]
@@ -54,7 +57,7 @@ use syn::{Data, DeriveInput, Generics, Ident, Path, parse_macro_input};
 /// A field whose type does not implement `Merge` is a compile error that points at that field's
 /// type and names it:
 ///
-/// ```compile_fail,E0277
+/// ```ignore
 /// use concord_core::Merge;
 ///
 /// #[derive(Merge)]
@@ -77,7 +80,7 @@ use syn::{Data, DeriveInput, Generics, Ident, Path, parse_macro_input};
 /// Where the manifest cannot be read (a build system other than cargo) or the crate is reached
 /// some other way, name the path yourself:
 ///
-/// ```
+/// ```ignore
 /// # use concord_core as my_crdts;
 /// use my_crdts::Merge;
 ///
