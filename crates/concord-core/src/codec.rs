@@ -100,6 +100,8 @@ pub mod tag {
     pub const SYNC_MESSAGE: u16 = 0x0601;
     /// `concord_sync::SessionToken`.
     pub const SESSION_TOKEN: u16 = 0x0602;
+    /// `concord_sync::Checkpoint`.
+    pub const SYNC_CHECKPOINT: u16 = 0x0603;
     /// First tag free for types defined outside the family.
     pub const USER: u16 = 0x8000;
 }

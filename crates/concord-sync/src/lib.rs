@@ -14,5 +14,5 @@ mod session;
 
 pub use concord_core::{self, CatchUp, Merge, Novelty, ReplicaId};
 pub use error::{ApplyError, Behind, LostState, ReceiveError};
-pub use replica::{Config, Replica, Served, Stats, Syncable};
+pub use replica::{Checkpoint, Config, Replica, Served, Stats, Syncable};
 pub use session::SessionToken;

@@ -102,6 +102,27 @@ impl Config {
     }
 }
 
+/// What a replica keeps durably beside its state: see [`Replica::checkpoint`] and
+/// [`Replica::restore`]. Encodes with the codec (tag `SYNC_CHECKPOINT = 0x0603`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Checkpoint {
+    /// The replica's id.
+    pub id: ReplicaId,
+    /// Its own writes so far.
+    pub writes: u64,
+    /// For every replica, how many of its writes the state holds.
+    pub frontier: VectorClock<ReplicaId>,
+    /// The incarnation that took the checkpoint.
+    pub incarnation: u64,
+}
+
+impl WireType for Checkpoint {
+    const TAG: u16 = codec::tag::SYNC_CHECKPOINT;
+    const VERSION: u16 = 1;
+    const NAME: &'static str = "concord-sync checkpoint";
+}
+
 /// Bytes and messages sent, by kind.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -311,6 +332,46 @@ impl<T: Syncable> Replica<T> {
         replica
     }
 
+    /// A replica restored from durable state: `state` and the `checkpoint` taken with it
+    /// ([`checkpoint`](Self::checkpoint)), in the next incarnation (`checkpoint.incarnation +
+    /// 1`, whatever `config` says), so the peers know its volatile sync state (log,
+    /// acknowledgements) is gone and bring it up to date from their logs or by catch-up.
+    ///
+    /// The state and the checkpoint must come from the same moment: a state older than the
+    /// checkpoint's write count means writes acknowledged to clients are lost, which is what a
+    /// fresh id is for.
+    #[must_use]
+    pub fn restore(state: T, checkpoint: Checkpoint, config: Config) -> Self {
+        let mut replica = Self::with_config(
+            checkpoint.id,
+            T::default(),
+            config.with_incarnation(checkpoint.incarnation.saturating_add(1)),
+        );
+        replica.state = state;
+        replica.writes = checkpoint.writes;
+        replica.frontier = checkpoint.frontier;
+        replica
+    }
+
+    /// What must be kept durably beside the state for [`restore`](Self::restore): the id, the
+    /// count of own writes, the frontier and the incarnation. Small: a vector clock over the
+    /// replicas.
+    #[must_use]
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            id: self.id,
+            writes: self.writes,
+            frontier: self.frontier.clone(),
+            incarnation: self.config.incarnation,
+        }
+    }
+
+    /// How many writes this replica made under its id.
+    #[must_use]
+    pub const fn writes(&self) -> u64 {
+        self.writes
+    }
+
     /// This replica's id.
     #[must_use]
     pub const fn id(&self) -> ReplicaId {
@@ -509,13 +570,15 @@ impl<T: Syncable> Replica<T> {
         Some(bytes)
     }
 
-    /// Takes a message from `peer`.
+    /// Takes a message from `peer`. Returns the part of the message's delta that was new
+    /// here and was merged into the state (`None` when nothing changed): what a durable store
+    /// appends to its log, or a cache invalidates.
     ///
     /// # Errors
     ///
     /// [`ReceiveError`] for bytes that are not a valid message of this object, or that come
     /// from a replica that is not a peer; the replica is then unchanged.
-    pub fn receive(&mut self, peer: ReplicaId, bytes: &[u8]) -> Result<(), ReceiveError> {
+    pub fn receive(&mut self, peer: ReplicaId, bytes: &[u8]) -> Result<Option<T>, ReceiveError> {
         let message: Message<T, T::Wire> = codec::decode(bytes)?;
         let expected = (T::TAG, T::VERSION, self.config.object);
         let found = (message.object_tag, message.object_version, message.object);
@@ -535,7 +598,7 @@ impl<T: Syncable> Replica<T> {
         match known.incarnation {
             // A late message from an earlier life of the peer: its news are in the peer's
             // later messages, or were lost with it.
-            Some(current) if message.incarnation < current => return Ok(()),
+            Some(current) if message.incarnation < current => return Ok(None),
             Some(current) if message.incarnation == current => {}
             // First contact, or the peer restarted: what it had acknowledged and sent is
             // forgotten on both sides.
@@ -555,13 +618,14 @@ impl<T: Syncable> Replica<T> {
                 delta,
             } => {
                 self.check_own_history(peer, &frontier);
-                self.absorb(peer, &delta);
+                let novel = self.absorb(peer, &delta);
                 let known = self.peers.entry(peer).or_default();
                 known.ack_due = true;
                 if start <= known.received.saturating_add(1) && end > known.received {
                     known.received = end;
                     self.frontier.merge(&frontier);
                 }
+                return Ok(novel);
             }
             Body::CatchUp {
                 end,
@@ -572,11 +636,12 @@ impl<T: Syncable> Replica<T> {
                 if self.awaiting.is_some_and(|(other, _)| other == peer) {
                     self.awaiting = None;
                 }
-                self.absorb(peer, &delta);
+                let novel = self.absorb(peer, &delta);
                 let known = self.peers.entry(peer).or_default();
                 known.received = known.received.max(end);
                 known.ack_due = true;
                 self.frontier.merge(&frontier);
+                return Ok(novel);
             }
             Body::Ack => {}
             Body::SummaryRequest => self.peers.entry(peer).or_default().summary_due = true,
@@ -584,7 +649,7 @@ impl<T: Syncable> Replica<T> {
                 self.peers.entry(peer).or_default().catch_up_due = Some(summary);
             }
         }
-        Ok(())
+        Ok(None)
     }
 
     /// The peer holds this replica's log up to `upto`.
@@ -644,12 +709,12 @@ impl<T: Syncable> Replica<T> {
         }
     }
 
-    /// Merges what is new of `delta` and logs it for the other peers.
-    fn absorb(&mut self, from: ReplicaId, delta: &T) {
-        if let Some(novel) = self.state.novel(delta) {
-            self.state.merge(&novel);
-            self.push_log(novel, Some(from));
-        }
+    /// Merges what is new of `delta`, logs it for the other peers, and returns it.
+    fn absorb(&mut self, from: ReplicaId, delta: &T) -> Option<T> {
+        let novel = self.state.novel(delta)?;
+        self.state.merge(&novel);
+        self.push_log(novel.clone(), Some(from));
+        Some(novel)
     }
 
     fn push_log(&mut self, delta: T, origin: Option<ReplicaId>) {
