@@ -18,6 +18,7 @@
 pub mod harness;
 pub mod lww_maps;
 pub mod maps;
+pub mod or_maps;
 pub mod or_sets;
 pub mod registers;
 pub mod sets;
