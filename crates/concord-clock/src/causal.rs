@@ -9,6 +9,8 @@ use crate::DotContext;
 mod dot_fun;
 mod dot_map;
 mod dot_set;
+#[cfg(feature = "serde")]
+mod wire;
 
 pub use dot_fun::DotFun;
 pub use dot_map::DotMap;

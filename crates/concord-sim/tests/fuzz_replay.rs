@@ -137,7 +137,8 @@ fn noise(seed: u64, len: usize) -> Vec<u8> {
 }
 
 /// Length prefixes as bincode's variable-length integers: 2^40, 2^62, u32::MAX, u128::MAX
-/// (read as a usize it overflows), and the largest one-byte length.
+/// (read as a usize it overflows), and the largest one-byte length; alone, before elements,
+/// and nested.
 fn huge_claims() -> Vec<Vec<u8>> {
     let mut claims = vec![
         [&[253u8][..], &(1u64 << 40).to_le_bytes()].concat(),
@@ -146,10 +147,17 @@ fn huge_claims() -> Vec<Vec<u8>> {
         [&[254u8][..], &u128::MAX.to_le_bytes()].concat(),
         vec![250],
     ];
-    // The same claims followed by a few plausible elements.
+    // The same claims followed by a few plausible elements, and by a one-byte element and the
+    // same claim again: a sequence inside the first element of a sequence, both claiming more
+    // than the input holds.
     let more: Vec<Vec<u8>> = claims
         .iter()
-        .map(|c| [&c[..], &[1, 1, 2, 1, 3, 1][..]].concat())
+        .flat_map(|c| {
+            [
+                [&c[..], &[1, 1, 2, 1, 3, 1][..]].concat(),
+                [&c[..], &[1][..], &c[..]].concat(),
+            ]
+        })
         .collect();
     claims.extend(more);
     claims
