@@ -211,10 +211,12 @@ fn hostile_decodes_stay_within_the_allocation_bound() {
 /// The bound is not so tight that honest states break it: large, valid states decode under it.
 #[test]
 fn large_honest_states_decode_within_the_bound() {
-    use concord_clock::{DotContext, VectorClock};
+    use concord_clock::{Causal, DotContext, DotMap, DotSet, VectorClock};
     use concord_core::Dot;
     use concord_core::codec::{self, WireType};
     use concord_counter::{GCounter, PnCounter};
+    use concord_map::LwwMap;
+    use concord_set::OrSet;
 
     fn round<T: WireType + PartialEq + std::fmt::Debug>(state: &T) {
         let bytes = codec::encode(state).unwrap();
@@ -229,16 +231,32 @@ fn large_honest_states_decode_within_the_bound() {
     let mut pn = PnCounter::<u64>::new();
     let mut vc = VectorClock::<u64>::new();
     let mut ctx = DotContext::<u64>::new();
+    let mut elements = Vec::new();
+    let mut map = LwwMap::<u64, u64, u64>::new();
     for actor in 1..=40_000u64 {
         g.increment(actor, actor * 3).unwrap();
         pn.decrement(actor, 1).unwrap();
         vc.increment(actor).unwrap();
         ctx.insert(Dot::new(actor, 2 + actor % 5));
+        // Element `actor` added by one of 64 replicas, every fifth concurrently by a second one.
+        let mut dots = vec![Dot::new(actor % 64, actor / 64 + 1)];
+        if actor % 5 == 0 {
+            dots.push(Dot::new(100 + actor % 7, actor / 7 + 1));
+        }
+        elements.push((actor, DotSet::from_sorted(dots).unwrap()));
+        if actor % 3 == 0 {
+            map.remove(actor, actor);
+        } else {
+            map.insert(actor, actor * 7, actor);
+        }
     }
     round(&g);
     round(&pn);
     round(&vc);
     round(&ctx);
+    let store = DotMap::from_sorted(elements).unwrap();
+    round(&OrSet::from(Causal::from_store(store, DotContext::new())));
+    round(&map);
 }
 
 /// Pins how much a tiny input with a huge length prefix makes the decoder allocate: serde's
