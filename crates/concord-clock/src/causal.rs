@@ -10,6 +10,8 @@ mod dot_fun;
 mod dot_map;
 mod dot_set;
 mod summary;
+#[cfg(feature = "serde")]
+mod wire;
 
 pub use dot_fun::DotFun;
 pub use dot_map::DotMap;

@@ -291,8 +291,11 @@ pub fn decode<T: WireType>(bytes: &[u8]) -> Result<T, DecodeError> {
 /// `limit` is clamped to [`MAX_LIMIT`]. Memory allocated while decoding is bounded by the
 /// input: decoded values may claim at most about [`CLAIM_RATIO`] bytes per input byte, and a
 /// sequence preallocates at most 1 MiB (serde's cautious size hint) whatever its length prefix
-/// claims, then grows only as its elements are read. The bound is therefore 1 MiB plus a
-/// small multiple of the input's length; `fuzz/` checks it with a counting allocator.
+/// claims, then grows only as its elements are read. The sequences that nest inside another
+/// sequence's elements (the dot stores of `concord-clock`) preallocate at most 4 KiB. The
+/// bound is therefore 1 MiB plus a small multiple of the input's length; `fuzz/` checks it
+/// with a counting allocator. An element or value type of your own whose decoding holds a
+/// sequence (a `Vec` value in a map) can add up to 1 MiB per level of such nesting.
 ///
 /// # Errors
 ///

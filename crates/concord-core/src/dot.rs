@@ -2,8 +2,8 @@ use core::fmt;
 
 /// One event of one replica: the `counter`-th event of `actor`, counting from 1.
 ///
-/// Dots name writes in the dot-based types (the multi-value register, and later observed-remove
-/// sets). A counter of 0 names no event; decoding refuses it.
+/// Dots name writes in the dot-based types (the multi-value register and the observed-remove
+/// set). A counter of 0 names no event; decoding refuses it.
 ///
 /// # Validated decoding
 ///

@@ -40,11 +40,34 @@ pub mod register {
     pub use concord_register::*;
 }
 
-/// Sets: `LwwElementSet`, with the `AddWins` and `RemoveWins` biases.
+/// Sets: `LwwElementSet`, with the `AddWins` and `RemoveWins` biases, and `OrSet`, the
+/// observed-remove (add-wins) set.
 ///
 /// The contents of the `concord-set` crate.
 #[cfg(feature = "set")]
 #[cfg_attr(docsrs, doc(cfg(feature = "set")))]
 pub mod set {
     pub use concord_set::*;
+}
+
+/// Maps: `LwwMap`, a last-writer-wins map with stamped tombstones and compaction.
+///
+/// The contents of the `concord-map` crate.
+///
+/// ```
+/// use concord_crdt::Merge;
+/// use concord_crdt::clock::LamportTimestamp;
+/// use concord_crdt::map::LwwMap;
+///
+/// let mut here: LwwMap<&str, u32, LamportTimestamp<u64>> = LwwMap::new();
+/// let mut there = here.clone();
+/// there.merge(&here.insert("apples", 3, LamportTimestamp::new(1, 1)));
+/// here.merge(&there.remove("apples", LamportTimestamp::new(2, 2))); // the later write wins
+/// assert_eq!((here.get("apples"), here.tombstones()), (None, 1));
+/// assert_eq!(here, there);
+/// ```
+#[cfg(feature = "map")]
+#[cfg_attr(docsrs, doc(cfg(feature = "map")))]
+pub mod map {
+    pub use concord_map::*;
 }

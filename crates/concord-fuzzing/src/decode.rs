@@ -10,7 +10,9 @@ use crate::{AllocationMeter, Outcome};
 /// visitor reserves `min(length prefix, 1 MiB / element size)` elements up front
 /// (`serde::__private::size_hint::cautious`), and bincode's serde mode does not charge the
 /// length prefix to its claim limit. A decode fails at the first sequence that runs out of
-/// input, so this happens at most once per decode.
+/// input, so this happens once per decode; a sequence nested in the first element of one that
+/// is failing reserves too, which is why the dot stores (the only nested sequences of the
+/// fuzzed types) reserve at most 4 KiB, inside [`ALLOCATION_SLACK`].
 pub const SEQUENCE_PREALLOCATION: usize = 1 << 20;
 
 /// Bytes a decode may allocate per input byte, in units of [`CLAIM_RATIO`]: the decoded value

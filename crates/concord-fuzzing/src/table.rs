@@ -8,8 +8,9 @@ use concord_core::laws::Model;
 
 use concord_clock::laws::{DotContextModel, HybridModel, LamportModel, VectorClockModel};
 use concord_counter::laws::{GCounterModel, PnCounterModel};
+use concord_map::laws::LwwMapModel;
 use concord_register::laws::{HybridOp, LwwHybridModel, LwwLamportModel, MvModel};
-use concord_set::laws::{AddWinsModel, RemoveWinsModel};
+use concord_set::laws::{AddWinsModel, OrSetModel, RemoveWinsModel};
 
 use crate::{AllocationMeter, Follows, decode, encodings, ops, ops_followed, script_bytes};
 
@@ -34,6 +35,8 @@ pub const TYPES: &[FuzzType] = &[
         "lww_element_set",
         "LwwElementSet<u8, LamportTimestamp<u64>, _>, add-wins and remove-wins",
     ),
+    FuzzType::of::<OrSetModel>("or_set", "OrSet<u8, u64>"),
+    FuzzType::of::<LwwMapModel>("lww_map", "LwwMap<u8, u8, LamportTimestamp<u64>>"),
     FuzzType::of::<VectorClockModel>("vector_clock", "VectorClock<u64>"),
     FuzzType::of::<DotContextModel>("dot_context", "DotContext<u64>"),
     FuzzType::followed::<HybridModel, LamportModel>(

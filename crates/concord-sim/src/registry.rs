@@ -49,6 +49,8 @@ pub const TYPES: &[SimType] = &[
         "lww-set-remove-wins",
         "LwwElementSet (remove-wins)",
     ),
+    SimType::of::<concord_set::laws::OrSetModel>("or-set", "OrSet (observed-remove, add-wins)"),
+    SimType::of::<concord_map::laws::LwwMapModel>("lww-map", "LwwMap (Lamport stamps)"),
     SimType::of::<concord_clock::laws::VectorClockModel>("vector-clock", "VectorClock"),
 ];
 
