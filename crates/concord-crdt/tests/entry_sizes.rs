@@ -101,3 +101,35 @@ fn lww_element_set_entries() {
     set.insert(1, LamportTimestamp::new(2, a));
     assert_eq!(len(&set) - one, 20);
 }
+
+#[test]
+fn or_map_entries() {
+    use concord_crdt::map::OrMap;
+    use concord_crdt::register::MvRegister;
+    let a = ReplicaId::from_u128(1);
+    let write = |map: &mut OrMap<u8, MvRegister<u8, ReplicaId>, ReplicaId>, key: u8| {
+        map.apply(a, key, |reg, actor| {
+            let (_, seen) = reg.read();
+            reg.write(actor, key, &seen)
+        })
+        .unwrap();
+    };
+    let mut map = OrMap::<u8, MvRegister<u8, ReplicaId>, ReplicaId>::new();
+    write(&mut map, 0);
+    let one = len(&map);
+    // Each further key written once by that replica: the key, a 1-byte sibling count, one
+    // dot (17 bytes) and the 1-byte value; the context stays one entry.
+    for key in 1..=99 {
+        write(&mut map, key);
+    }
+    let hundred = len(&map);
+    assert_eq!(hundred - one, 99 * 20);
+    // An overwrite replaces the sibling: the size does not grow.
+    write(&mut map, 5);
+    assert_eq!(len(&map), hundred);
+    // A removed key costs nothing.
+    for key in 0..50 {
+        map.remove(&key);
+    }
+    assert_eq!(hundred - len(&map), 50 * 20);
+}
