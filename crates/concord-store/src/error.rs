@@ -134,6 +134,15 @@ pub enum StoreError {
         /// The codec's error.
         source: EncodeError,
     },
+    /// A record would be longer than the codec decodes
+    /// ([`MAX_LIMIT`](concord_core::codec::MAX_LIMIT)): it is not written, since it could not
+    /// be read back. The write is not acknowledged, and the replica is poisoned.
+    TooLarge {
+        /// The object.
+        object: String,
+        /// Its encoded length.
+        len: usize,
+    },
     /// An earlier commit of this replica failed, so its memory may hold what the file does
     /// not: it refuses everything. Reopen the store (its file holds every acknowledged write).
     Poisoned {
@@ -192,6 +201,12 @@ impl fmt::Display for StoreError {
                     "store: object {object:?}: {source}; nothing was acknowledged"
                 )
             }
+            Self::TooLarge { object, len } => write!(
+                f,
+                "store: object {object:?}: a record of {len} bytes is longer than the {} bytes \
+                 the codec reads back; nothing was acknowledged",
+                concord_core::codec::MAX_LIMIT
+            ),
             Self::Poisoned { object } => write!(
                 f,
                 "store: object {object:?} refuses work after a failed commit; reopen the store"

@@ -116,10 +116,17 @@ pub(crate) fn decode<T: WireType>(
     })
 }
 
-/// Encodes a record of `object`.
+/// Encodes a record of `object`, refusing one too long to be decoded again.
 pub(crate) fn encode<T: WireType>(value: &T, object: &str) -> Result<Vec<u8>, StoreError> {
-    codec::encode(value).map_err(|source| StoreError::Encode {
+    let bytes = codec::encode(value).map_err(|source| StoreError::Encode {
         object: object.to_owned(),
         source,
-    })
+    })?;
+    if bytes.len() > codec::MAX_LIMIT {
+        return Err(StoreError::TooLarge {
+            object: object.to_owned(),
+            len: bytes.len(),
+        });
+    }
+    Ok(bytes)
 }
