@@ -102,6 +102,10 @@ pub mod tag {
     pub const SESSION_TOKEN: u16 = 0x0602;
     /// `concord_sync::Checkpoint`.
     pub const SYNC_CHECKPOINT: u16 = 0x0603;
+    /// The header record of a `concord_store` file (its format version).
+    pub const STORE_HEADER: u16 = 0x0701;
+    /// A `concord_store` record of a replica that has lost state.
+    pub const STORE_LOST_STATE: u16 = 0x0702;
     /// First tag free for types defined outside the family.
     pub const USER: u16 = 0x8000;
 }

@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 /// The header names the object (its CRDT type's tag and format version, and the caller's
 /// object number) and the sender's incarnation, and acknowledges (cumulatively) the receiver's
 /// log up to `ack`: every message carries the acknowledgement, so it costs a separate message
-/// only when there is nothing else to send.
+/// only when there is nothing else to send. `ack_incarnation` is the receiver's incarnation
+/// whose log `ack` counts: a receiver that restarted since ignores the acknowledgement, which
+/// counts positions of a log it no longer has.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(bound(
     serialize = "T: Serialize, M: Serialize",
@@ -21,6 +23,7 @@ pub(crate) struct Message<T, M> {
     pub(crate) object_version: u16,
     pub(crate) object: u64,
     pub(crate) incarnation: u64,
+    pub(crate) ack_incarnation: u64,
     pub(crate) ack: u64,
     pub(crate) body: Body<T, M>,
 }

@@ -340,6 +340,11 @@ impl<T: Syncable> Replica<T> {
     /// The state and the checkpoint must come from the same moment: a state older than the
     /// checkpoint's write count means writes acknowledged to clients are lost, which is what a
     /// fresh id is for.
+    ///
+    /// The log is gone with the old life, and some of what the state holds may not have
+    /// reached every peer before it ended (a write committed and acknowledged, then a crash
+    /// before it was sent). The restored log therefore starts after a gap: each peer is sent a
+    /// summary request on first contact and caught up with what it lacks.
     #[must_use]
     pub fn restore(state: T, checkpoint: Checkpoint, config: Config) -> Self {
         let mut replica = Self::with_config(
@@ -350,7 +355,15 @@ impl<T: Syncable> Replica<T> {
         replica.state = state;
         replica.writes = checkpoint.writes;
         replica.frontier = checkpoint.frontier;
+        replica.start_log_after_gap();
         replica
+    }
+
+    /// Starts an empty log after a gap when the state holds anything: position 1 stands for
+    /// the state, which the log no longer has, so every peer is caught up from its summary.
+    fn start_log_after_gap(&mut self) {
+        self.log.clear();
+        self.log_end = u64::from(self.state != T::default());
     }
 
     /// What must be kept durably beside the state for [`restore`](Self::restore): the id, the
@@ -526,15 +539,16 @@ impl<T: Syncable> Replica<T> {
     }
 
     /// Gives the replica a fresh id after it lost state: writes are accepted again, under
-    /// `id`. The state is kept; the log and every peer's sync state start over, and the peers
-    /// must add `id` as a peer (they know the replica by its id).
+    /// `id`. The state is kept; the log and every peer's sync state start over, in the next
+    /// incarnation (so acknowledgements of the old log are ignored), and each peer is caught up
+    /// from its summary. The peers must add `id` as a peer (they know the replica by its id).
     pub fn with_new_id(&mut self, id: ReplicaId) {
         self.id = id;
         self.writes = self.frontier.get(&id);
         self.lost = None;
         self.awaiting = None;
-        self.log.clear();
-        self.log_end = 0;
+        self.config.incarnation = self.config.incarnation.saturating_add(1);
+        self.start_log_after_gap();
         self.peers.remove(&id);
         for peer in self.peers.values_mut() {
             *peer = Peer::default();
@@ -561,6 +575,7 @@ impl<T: Syncable> Replica<T> {
             object_version: T::VERSION,
             object: self.config.object,
             incarnation: self.config.incarnation,
+            ack_incarnation: known.incarnation.unwrap_or(0),
             ack: known.received,
             body,
         };
@@ -609,7 +624,12 @@ impl<T: Syncable> Replica<T> {
                 };
             }
         }
-        self.acknowledged(peer, message.ack);
+        // An acknowledgement counts positions of the log of the incarnation the peer knows;
+        // one of an earlier life of this replica is stale (the peer has not heard of this
+        // life yet) and means nothing here.
+        if message.ack_incarnation == self.config.incarnation {
+            self.acknowledged(peer, message.ack);
+        }
         match message.body {
             Body::Delta {
                 start,
