@@ -8,7 +8,9 @@ use concord_core::laws::Model;
 
 use concord_clock::laws::{DotContextModel, HybridModel, LamportModel, VectorClockModel};
 use concord_counter::laws::{GCounterModel, PnCounterModel};
-use concord_map::laws::LwwMapModel;
+use concord_map::laws::{
+    CausalCounterModel, DwFlagModel, EwFlagModel, LwwMapModel, OrMapModel,
+};
 use concord_register::laws::{HybridOp, LwwHybridModel, LwwLamportModel, MvModel};
 use concord_set::laws::{AddWinsModel, OrSetModel, RemoveWinsModel};
 
@@ -37,6 +39,10 @@ pub const TYPES: &[FuzzType] = &[
     ),
     FuzzType::of::<OrSetModel>("or_set", "OrSet<u8, u64>"),
     FuzzType::of::<LwwMapModel>("lww_map", "LwwMap<u8, u8, LamportTimestamp<u64>>"),
+    FuzzType::of::<OrMapModel>("or_map", "OrMap<u8, MvRegister<u8, u64>, u64>"),
+    FuzzType::of::<EwFlagModel>("ew_flag", "EwFlag<u64>"),
+    FuzzType::of::<DwFlagModel>("dw_flag", "DwFlag<u64>"),
+    FuzzType::of::<CausalCounterModel>("causal_counter", "CausalCounter<u64>"),
     FuzzType::of::<VectorClockModel>("vector_clock", "VectorClock<u64>"),
     FuzzType::of::<DotContextModel>("dot_context", "DotContext<u64>"),
     FuzzType::followed::<HybridModel, LamportModel>(
