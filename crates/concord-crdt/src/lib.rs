@@ -50,7 +50,8 @@ pub mod set {
     pub use concord_set::*;
 }
 
-/// Maps: `LwwMap`, a last-writer-wins map with stamped tombstones and compaction.
+/// Maps: `OrMap`, an observed-remove map of causal CRDTs; `LwwMap`, a last-writer-wins map with
+/// stamped tombstones and compaction; the flags `EwFlag` and `DwFlag`; `CausalCounter`.
 ///
 /// The contents of the `concord-map` crate.
 ///
@@ -70,4 +71,31 @@ pub mod set {
 #[cfg_attr(docsrs, doc(cfg(feature = "map")))]
 pub mod map {
     pub use concord_map::*;
+}
+
+/// Replication: `Replica`, the sans-IO engine that ships a CRDT's deltas between peers as
+/// bytes (delta intervals with acknowledgements, catch-up from summaries, session tokens).
+///
+/// The contents of the `concord-sync` crate; see docs/sync.md.
+///
+/// ```
+/// use concord_crdt::ReplicaId;
+/// use concord_crdt::counter::GCounter;
+/// use concord_crdt::sync::Replica;
+///
+/// let (a, b) = (ReplicaId::from_u128(1), ReplicaId::from_u128(2));
+/// let mut here = Replica::new(a, GCounter::new());
+/// let mut there = Replica::new(b, GCounter::<ReplicaId>::new());
+/// here.add_peer(b);
+/// there.add_peer(a);
+/// here.apply(|c| c.increment(a, 3).unwrap()).unwrap();
+/// while let Some(bytes) = here.poll_transmit(b) {
+///     there.receive(a, &bytes).unwrap(); // any transport moves the bytes
+/// }
+/// assert_eq!(there.state().value(), 3);
+/// ```
+#[cfg(feature = "sync")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sync")))]
+pub mod sync {
+    pub use concord_sync::*;
 }

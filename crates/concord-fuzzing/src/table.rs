@@ -8,11 +8,11 @@ use concord_core::laws::Model;
 
 use concord_clock::laws::{DotContextModel, HybridModel, LamportModel, VectorClockModel};
 use concord_counter::laws::{GCounterModel, PnCounterModel};
-use concord_map::laws::LwwMapModel;
+use concord_map::laws::{CausalCounterModel, DwFlagModel, EwFlagModel, LwwMapModel, OrMapModel};
 use concord_register::laws::{HybridOp, LwwHybridModel, LwwLamportModel, MvModel};
 use concord_set::laws::{AddWinsModel, OrSetModel, RemoveWinsModel};
 
-use crate::{AllocationMeter, Follows, decode, encodings, ops, ops_followed, script_bytes};
+use crate::{AllocationMeter, Follows, decode, encodings, ops, ops_followed, script_bytes, sync};
 
 /// What a check reports: nothing, or what went wrong (a fuzz target panics with it).
 pub type Outcome = Result<(), String>;
@@ -37,12 +37,26 @@ pub const TYPES: &[FuzzType] = &[
     ),
     FuzzType::of::<OrSetModel>("or_set", "OrSet<u8, u64>"),
     FuzzType::of::<LwwMapModel>("lww_map", "LwwMap<u8, u8, LamportTimestamp<u64>>"),
+    FuzzType::of::<OrMapModel>("or_map", "OrMap<u8, MvRegister<u8, u64>, u64>"),
+    FuzzType::of::<EwFlagModel>("ew_flag", "EwFlag<u64>"),
+    FuzzType::of::<DwFlagModel>("dw_flag", "DwFlag<u64>"),
+    FuzzType::of::<CausalCounterModel>("causal_counter", "CausalCounter<u64>"),
     FuzzType::of::<VectorClockModel>("vector_clock", "VectorClock<u64>"),
     FuzzType::of::<DotContextModel>("dot_context", "DotContext<u64>"),
     FuzzType::followed::<HybridModel, LamportModel>(
         "timestamp",
         "HybridTimestamp<u64> and LamportTimestamp<u64>",
     ),
+    // Not a law-kit model but the sync engine: `_ops` plays histories of two replicas whose
+    // messages are lost, duplicated, reordered and damaged; `_decode` delivers the bytes to a
+    // replica; the seeds of `_decode` are messages a replica sent.
+    FuzzType {
+        name: "sync_replica",
+        states: "concord_sync::Replica<OrSet<u8>> receiving messages, intact and damaged",
+        ops: sync::history,
+        decode: sync::receive,
+        encodings: sync::messages,
+    },
 ];
 
 /// The Lamport-stamped register plays the hybrid one's history without its physical times.
@@ -71,8 +85,9 @@ pub struct FuzzType {
     pub name: &'static str,
     /// The state types the checks cover, for people reading the target list.
     pub states: &'static str,
-    /// The `_ops` check.
-    pub ops: fn(&[u8]) -> Outcome,
+    /// The `_ops` check, given the same meter (the law-kit rows do not use it; the sync row
+    /// bounds what a delivery allocates).
+    pub ops: fn(&[u8], &dyn AllocationMeter) -> Outcome,
     /// The `_decode` check, measuring allocations with the meter it is given.
     pub decode: fn(&[u8], &dyn AllocationMeter) -> Outcome,
     /// Seeds of the `_decode` target: encodings of honest states.
@@ -91,7 +106,7 @@ impl FuzzType {
         FuzzType {
             name,
             states,
-            ops: ops::<M>,
+            ops: |data, _| ops::<M>(data),
             decode: decode::<M>,
             encodings: encodings::<M>,
         }
@@ -109,7 +124,7 @@ impl FuzzType {
         FuzzType {
             name,
             states,
-            ops: ops_followed::<A, B>,
+            ops: |data, _| ops_followed::<A, B>(data),
             decode: |data, meter| {
                 decode::<A>(data, meter)?;
                 decode::<B>(data, meter)
@@ -188,15 +203,15 @@ impl Target {
             .is_some_and(|suffix| suffix == self.kind.suffix())
     }
 
-    /// Runs this target's check on one input; `meter` counts what a decode allocates (the
-    /// `_ops` checks do not use it).
+    /// Runs this target's check on one input; `meter` counts what a decode (or a delivery to
+    /// a replica) allocates (the `_ops` checks of law-kit rows do not use it).
     ///
     /// # Errors
     ///
     /// The check's report of what failed.
     pub fn check(&self, data: &[u8], meter: &dyn AllocationMeter) -> Outcome {
         match self.kind {
-            Kind::Ops => (self.ty.ops)(data),
+            Kind::Ops => (self.ty.ops)(data, meter),
             Kind::Decode => (self.ty.decode)(data, meter),
         }
     }

@@ -51,6 +51,13 @@ pub const TYPES: &[SimType] = &[
     ),
     SimType::of::<concord_set::laws::OrSetModel>("or-set", "OrSet (observed-remove, add-wins)"),
     SimType::of::<concord_map::laws::LwwMapModel>("lww-map", "LwwMap (Lamport stamps)"),
+    SimType::of::<concord_map::laws::OrMapModel>("or-map", "OrMap (of MvRegisters)"),
+    SimType::of::<concord_map::laws::EwFlagModel>("ew-flag", "EwFlag (enable-wins)"),
+    SimType::of::<concord_map::laws::DwFlagModel>("dw-flag", "DwFlag (disable-wins)"),
+    SimType::of::<concord_map::laws::CausalCounterModel>(
+        "causal-counter",
+        "CausalCounter (observed reset)",
+    ),
     SimType::of::<concord_clock::laws::VectorClockModel>("vector-clock", "VectorClock"),
 ];
 
