@@ -326,3 +326,49 @@ pub fn or_set_cases(m: usize) -> Vec<OrSetCase> {
         })
         .collect()
 }
+
+/// The writer of the insert-and-remove benchmark: an actor neither side has used.
+pub const FRESH_WRITER: u128 = 0x0F0F_0F0F_0F0F_4F0F_8F0F_0F0F_0F0F_0F0F;
+
+/// The inputs of the insert-and-remove benchmark: side A of the first pair in both libraries,
+/// and `count` elements absent from both sides, each to be inserted into side A and removed
+/// again (so the set keeps its `m` elements).
+#[must_use]
+pub fn insert_remove_inputs(
+    cases: &[OrSetCase],
+    count: usize,
+) -> (ConcordOrSet, CrdtsOrswot, Vec<u64>) {
+    let case = &cases[0];
+    let mut rng = rng(0x61 ^ ((case.merged.len() as u64) << 8));
+    let mut fresh = BTreeSet::new();
+    while fresh.len() < count {
+        let e: u64 = rng.random();
+        if !case.concord.0.contains(&e) && !case.concord.1.contains(&e) {
+            fresh.insert(e);
+        }
+    }
+    let mut fresh: Vec<u64> = fresh.into_iter().collect();
+    fresh.shuffle(&mut rng);
+    (case.concord.0.clone(), case.crdts.0.clone(), fresh)
+}
+
+/// Inserts `elem` into `set` as `writer` and removes it again; returns both deltas.
+pub fn concord_insert_remove(
+    set: &mut ConcordOrSet,
+    writer: ReplicaId,
+    elem: u64,
+) -> (ConcordOrSet, ConcordOrSet) {
+    let added = set
+        .insert(writer, elem)
+        .expect("counters stay far below u64::MAX");
+    (added, set.remove(&elem))
+}
+
+/// Inserts `elem` into `set` as `writer` and removes it again, as a crdts replica would: the
+/// add with the context the set reads, the remove with the adds the set observed.
+pub fn crdts_insert_remove(set: &mut CrdtsOrswot, writer: uuid::Uuid, elem: u64) {
+    let ctx = set.read_ctx().derive_add_ctx(writer);
+    set.apply(set.add(elem, ctx));
+    let ctx = set.contains(&elem).derive_rm_ctx();
+    set.apply(set.rm(elem, ctx));
+}
