@@ -101,12 +101,30 @@ impl<A: Actor> DotContext<A> {
             }
             return;
         }
-        // `dot` is the next dot of its actor: fold it and the run of cloud dots that follows.
-        let start = self.cloud.partition_point(|d| *d <= dot);
-        let mut top = dot.counter;
-        let mut end = start;
-        for d in self.cloud.get(start..).unwrap_or_default() {
-            if d.actor == dot.actor && top.checked_add(1) == Some(d.counter) {
+        // `dot` is the next dot of its actor.
+        self.raise(dot.actor, dot.counter);
+    }
+
+    /// Records the dots `1..=upto` of `actor` as seen: the vector entry rises to `upto`, the
+    /// cloud dots it covers go, and the run of cloud dots that continues it folds in. Touches
+    /// only `actor`'s part of the cloud.
+    fn raise(&mut self, actor: A, upto: u64) {
+        let covered = self.vector.get(&actor);
+        if upto <= covered {
+            return;
+        }
+        // In a compact context every cloud dot of `actor` lies above `covered`: the ones up to
+        // `upto` are the run from `start`.
+        let start = self.cloud.partition_point(|d| d.actor < actor);
+        let mut end = start
+            + self
+                .cloud
+                .get(start..)
+                .unwrap_or_default()
+                .partition_point(|d| *d <= Dot::new(actor, upto));
+        let mut top = upto;
+        while let Some(d) = self.cloud.get(end) {
+            if d.actor == actor && top.checked_add(1) == Some(d.counter) {
                 top = d.counter;
                 end += 1;
             } else {
@@ -114,7 +132,7 @@ impl<A: Actor> DotContext<A> {
             }
         }
         self.cloud.drain(start..end);
-        self.vector.apply(Dot::new(dot.actor, top));
+        self.vector.apply(Dot::new(actor, top));
     }
 
     /// Whether `dot` has been seen. A dot with counter 0 names no event and is always
@@ -287,9 +305,27 @@ impl<A: Actor> FromIterator<Dot<A>> for DotContext<A> {
     }
 }
 
+/// Up to this many entries (vector entries and cloud dots) in the other context, a merge
+/// records them one by one, touching only their actors' parts of this context; above, it
+/// walks both contexts whole.
+const FEW_ENTRIES: usize = 8;
+
 impl<A: Actor> Merge for DotContext<A> {
     /// The union of both dot sets, left compact.
+    ///
+    /// A small `other` (the context of a mutator's delta: the dots it replaces and the one it
+    /// makes) is recorded entry by entry, in time logarithmic in the size of `self` per entry;
+    /// a larger one in one pass over both contexts.
     fn merge(&mut self, other: &Self) {
+        if other.vector.len() + other.cloud.len() <= FEW_ENTRIES {
+            for (actor, upto) in other.vector.iter() {
+                self.raise(*actor, upto);
+            }
+            for dot in &other.cloud {
+                self.insert(*dot);
+            }
+            return;
+        }
         self.vector.merge(&other.vector);
         if !other.cloud.is_empty() {
             let mut cloud = Vec::with_capacity(self.cloud.len() + other.cloud.len());

@@ -127,6 +127,17 @@ impl<V: Ord + Clone, A: Actor> DotStore<A> for DotFun<V, A> {
         self.entries.retain(|(dot, _)| !context.contains(dot));
     }
 
+    fn clone_unseen(&self, context: &DotContext<A>) -> Self {
+        Self {
+            entries: self
+                .entries
+                .iter()
+                .filter(|(dot, _)| !context.contains(dot))
+                .cloned()
+                .collect(),
+        }
+    }
+
     fn dot_count(&self) -> usize {
         self.entries.len()
     }

@@ -127,6 +127,48 @@ impl<K: Ord, S: DotStore<A>, A: Actor> DotMap<K, S, A> {
     }
 }
 
+impl<K: Ord + Clone, S: DotStore<A>, A: Actor> DotMap<K, S, A> {
+    /// The causal join with `other` on `key` alone: what [`join`](DotStore::join) does to
+    /// the entry of `key`, the other entries left as they are. It is the whole join when
+    /// `other` holds no key but `key` and `other_context` holds no dot of this map's other
+    /// keys (see [`Causal::join_key`](crate::Causal::join_key)). A binary search and the join
+    /// of one key's stores; the entries after `key` shift when it appears or disappears.
+    pub(super) fn join_key<Q>(
+        &mut self,
+        key: &Q,
+        context: &DotContext<A>,
+        other: &Self,
+        other_context: &DotContext<A>,
+    ) where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        let theirs = other.find(key).ok().and_then(|at| other.entries.get(at));
+        match self.find(key) {
+            Ok(at) => {
+                let emptied = self.entries.get_mut(at).is_some_and(|(_, store)| {
+                    match theirs {
+                        Some((_, other_store)) => store.join(context, other_store, other_context),
+                        None => store.retain_unseen(other_context),
+                    }
+                    store.is_bottom()
+                });
+                if emptied {
+                    self.entries.remove(at);
+                }
+            }
+            Err(at) => {
+                if let Some((key, other_store)) = theirs {
+                    let store = other_store.clone_unseen(context);
+                    if !store.is_bottom() {
+                        self.entries.insert(at, (key.clone(), store));
+                    }
+                }
+            }
+        }
+    }
+}
+
 impl<K: Ord + Clone, S: DotStore<A>, A: Actor> DotStore<A> for DotMap<K, S, A> {
     fn is_bottom(&self) -> bool {
         self.entries.is_empty()
@@ -190,9 +232,7 @@ impl<K: Ord + Clone, S: DotStore<A>, A: Actor> DotStore<A> for DotMap<K, S, A> {
                     }
                     Ordering::Greater => {
                         if let Some((key, other_store)) = theirs.next() {
-                            let mut store = other_store.clone();
-                            store.retain_unseen(context);
-                            out.push((key.clone(), store));
+                            out.push((key.clone(), other_store.clone_unseen(context)));
                         }
                     }
                 }
@@ -214,6 +254,21 @@ impl<K: Ord + Clone, S: DotStore<A>, A: Actor> DotStore<A> for DotMap<K, S, A> {
             store.retain_unseen(context);
         }
         self.entries.retain(|(_, store)| !store.is_bottom());
+    }
+
+    fn clone_unseen(&self, context: &DotContext<A>) -> Self {
+        let entries = self
+            .entries
+            .iter()
+            .filter_map(|(key, store)| {
+                let store = store.clone_unseen(context);
+                (!store.is_bottom()).then(|| (key.clone(), store))
+            })
+            .collect();
+        Self {
+            entries,
+            actor: PhantomData,
+        }
     }
 }
 

@@ -131,6 +131,17 @@ impl<A: Actor> DotStore<A> for DotSet<A> {
         self.dots.retain(|dot| !context.contains(dot));
     }
 
+    fn clone_unseen(&self, context: &DotContext<A>) -> Self {
+        Self {
+            dots: self
+                .dots
+                .iter()
+                .filter(|dot| !context.contains(dot))
+                .copied()
+                .collect(),
+        }
+    }
+
     fn dot_count(&self) -> usize {
         self.dots.len()
     }
