@@ -10,6 +10,7 @@ use crate::{DotContext, VectorClock};
 mod dot_fun;
 mod dot_map;
 mod dot_set;
+mod entries;
 mod summary;
 
 pub use dot_fun::DotFun;
@@ -488,126 +489,6 @@ impl<S: DotStore<A>, A: Actor> TryFrom<CausalWire<S, A>> for Causal<S, A> {
     fn try_from(wire: CausalWire<S, A>) -> Result<Self, Self::Error> {
         Self::from_parts(wire.store, wire.context)
     }
-}
-
-/// Whether the next entries of two dot-sorted lists are kept by the causal join.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Step {
-    /// This side's next entry is kept: the other side has not seen its dot.
-    KeepMine,
-    /// This side's next entry is dropped: the other side saw its dot and no longer holds it.
-    DropMine,
-    /// The other side's next entry is kept.
-    KeepTheirs,
-    /// The other side's next entry is dropped.
-    DropTheirs,
-    /// Both sides hold the same dot: kept once.
-    Both,
-    /// Both lists are done.
-    Done,
-}
-
-impl Step {
-    const fn keeps(self) -> bool {
-        matches!(self, Self::KeepMine | Self::KeepTheirs | Self::Both)
-    }
-    const fn advances_mine(self) -> bool {
-        matches!(self, Self::KeepMine | Self::DropMine | Self::Both)
-    }
-    const fn advances_theirs(self) -> bool {
-        matches!(self, Self::KeepTheirs | Self::DropTheirs | Self::Both)
-    }
-}
-
-/// One step of the causal join of two dot-sorted lists, given their next dots and what each
-/// side has seen.
-fn step<A: Actor>(
-    mine: Option<&Dot<A>>,
-    theirs: Option<&Dot<A>>,
-    context: &DotContext<A>,
-    other_context: &DotContext<A>,
-) -> Step {
-    let mine_first = match (mine, theirs) {
-        (Some(a), Some(b)) if a == b => return Step::Both,
-        (Some(a), Some(b)) => a < b,
-        (Some(_), None) => true,
-        (None, Some(_)) => false,
-        (None, None) => return Step::Done,
-    };
-    match (mine_first, mine, theirs) {
-        (true, Some(a), _) if other_context.contains(a) => Step::DropMine,
-        (true, _, _) => Step::KeepMine,
-        (false, _, Some(b)) if context.contains(b) => Step::DropTheirs,
-        (false, _, _) => Step::KeepTheirs,
-    }
-}
-
-/// The causal join of two dot-sorted lists of entries. A first walk counts what is kept; when
-/// nothing of `mine` is dropped and nothing of `theirs` is new, the shared entries are joined
-/// in place without allocating. Otherwise the result is allocated once at its exact size: the
-/// second walk moves this side's kept entries and clones only the other side's. `both` joins
-/// into this side's entry the other side's entry of the same dot.
-fn join_sorted<E: Clone, A: Actor>(
-    mine: &mut Vec<E>,
-    context: &DotContext<A>,
-    theirs: &[E],
-    other_context: &DotContext<A>,
-    dot: impl Fn(&E) -> &Dot<A>,
-    both: impl Fn(&mut E, &E),
-) {
-    let (mut i, mut j, mut kept, mut changed) = (0, 0, 0, false);
-    loop {
-        let next = step(
-            mine.get(i).map(&dot),
-            theirs.get(j).map(&dot),
-            context,
-            other_context,
-        );
-        if next == Step::Done {
-            break;
-        }
-        kept += usize::from(next.keeps());
-        changed |= matches!(next, Step::KeepTheirs | Step::DropMine);
-        i += usize::from(next.advances_mine());
-        j += usize::from(next.advances_theirs());
-    }
-    if !changed {
-        let mut others = theirs.iter().peekable();
-        for entry in mine.iter_mut() {
-            while others.next_if(|e| dot(e) < dot(entry)).is_some() {}
-            if let Some(other) = others.next_if(|e| dot(e) == dot(entry)) {
-                both(entry, other);
-            }
-        }
-        return;
-    }
-    let mut out = Vec::with_capacity(kept);
-    let mut mine_iter = core::mem::take(mine).into_iter();
-    let mut theirs_iter = theirs.iter();
-    loop {
-        let next = step(
-            mine_iter.as_slice().first().map(&dot),
-            theirs_iter.as_slice().first().map(&dot),
-            context,
-            other_context,
-        );
-        match next {
-            Step::KeepMine => out.extend(mine_iter.next()),
-            Step::DropMine => drop(mine_iter.next()),
-            Step::KeepTheirs => out.extend(theirs_iter.next().cloned()),
-            Step::DropTheirs => drop(theirs_iter.next()),
-            Step::Both => {
-                if let Some(mut entry) = mine_iter.next() {
-                    if let Some(other) = theirs_iter.next() {
-                        both(&mut entry, other);
-                    }
-                    out.push(entry);
-                }
-            }
-            Step::Done => break,
-        }
-    }
-    *mine = out;
 }
 
 /// Implements [`CausalCrdt`], [`Novelty`] and [`CatchUp`] for a type whose only field is
