@@ -126,6 +126,20 @@ impl<A: Actor> DotSet<A> {
         self.dots.is_empty()
     }
 
+    /// [`retain_unseen`](DotStore::retain_unseen) of a set of several dots.
+    #[inline(never)]
+    fn retain_many_unseen(&mut self, context: &DotContext<A>) {
+        self.dots.retain(|dot| !context.contains(dot));
+    }
+
+    /// [`clone_unseen`](DotStore::clone_unseen) of a set of several dots.
+    #[inline(never)]
+    fn clone_many_unseen(&self, context: &DotContext<A>) -> Self {
+        Self {
+            dots: self.dots.filtered(|dot| !context.contains(dot)),
+        }
+    }
+
     /// The dots as a context: what a remove of this set's events must carry.
     #[must_use]
     pub fn to_context(&self) -> DotContext<A> {
@@ -170,15 +184,32 @@ impl<A: Actor> DotStore<A> for DotSet<A> {
         self.dots.retain(|dot| keep(dot));
     }
 
-    #[inline]
+    // The single dot's case of these two is what a join of sets of one dot each does for
+    // every element on one side only: kept inline into the join's loop.
+
+    #[inline(always)]
     fn retain_unseen(&mut self, context: &DotContext<A>) {
-        self.dots.retain(|dot| !context.contains(dot));
+        match &self.dots {
+            Entries::One(dot) => {
+                if context.contains(dot) {
+                    self.dots = Entries::new();
+                }
+            }
+            Entries::Many(_) => self.retain_many_unseen(context),
+        }
     }
 
-    #[inline]
+    #[inline(always)]
     fn clone_unseen(&self, context: &DotContext<A>) -> Self {
-        Self {
-            dots: self.dots.filtered(|dot| !context.contains(dot)),
+        match &self.dots {
+            Entries::One(dot) => {
+                if context.contains(dot) {
+                    Self::new()
+                } else {
+                    Self::from_dot(*dot)
+                }
+            }
+            Entries::Many(_) => self.clone_many_unseen(context),
         }
     }
 
