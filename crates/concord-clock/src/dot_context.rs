@@ -325,10 +325,15 @@ impl<A: Actor> Merge for DotContext<A> {
     /// The union of both dot sets, left compact.
     ///
     /// A small `other` (the context of a mutator's delta: the dots it replaces and the one it
-    /// makes) is recorded entry by entry, in time logarithmic in the size of `self` per entry;
-    /// a larger one in one pass over both contexts.
+    /// makes) whose actors this context knows is recorded entry by entry, in time logarithmic
+    /// in the size of `self` per entry; otherwise both contexts are walked whole, and the
+    /// vector is allocated once at the size of the union of actors.
     fn merge(&mut self, other: &Self) {
-        if other.vector.len() + other.cloud.len() <= FEW_ENTRIES {
+        let known = |actor: &A| self.vector.get(actor) > 0;
+        if other.vector.len() + other.cloud.len() <= FEW_ENTRIES
+            && other.vector.iter().all(|(actor, _)| known(actor))
+            && other.cloud.iter().all(|dot| known(&dot.actor))
+        {
             for (actor, upto) in other.vector.iter() {
                 self.raise(*actor, upto);
             }
