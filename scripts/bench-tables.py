@@ -36,7 +36,8 @@ def per(ns, count):
 
 
 def ratio(theirs, ours, bold=False):
-    text = f"{theirs / ours:.1f}×"
+    value = theirs / ours
+    text = f"{value:.1f}×" if value >= 0.1 else f"{value:.2g}×"
     return f"**{text}**" if bold else text
 
 
@@ -109,6 +110,19 @@ def pairs(m, group, title, sizes, ours_id, theirs_id, ours_name, theirs_name, un
     print()
 
 
+def mutators(m):
+    print("#### `or_set_insert_remove`: one absent element inserted and removed again, "
+          "m elements present\n")
+    row(["m", "concord `OrSet`", "crdts `Orswot`", "crdts ÷ concord"])
+    row(["---:"] * 4)
+    for size in [1000, 100000]:
+        ours = m.get(f"or_set_insert_remove/concord/or_set/{size}")
+        theirs = m.get(f"or_set_insert_remove/crdts/orswot/{size}")
+        if ours and theirs:
+            row([size, time(ours), time(theirs), ratio(theirs, ours)])
+    print()
+
+
 def codec(m):
     print("#### `encode` / `decode`\n")
     row(["state", "entries", "op", "concord", "ns/entry", "crdts + bincode", "ns/entry",
@@ -143,6 +157,7 @@ def main():
     pairs(m, "or_set_merge", "m present elements per side, 50% overlap, causal history",
           [1000, 100000], "concord/or_set", "crdts/orswot", "concord `OrSet`", "crdts `Orswot`",
           "element")
+    mutators(m)
     pairs(m, "lww_map_merge", "m keys per side, 50% overlap, 10% deletes", [1000, 100000],
           "concord/lww_map", "crdts/btreemap_of_lwwreg", "concord `LwwMap`",
           "`BTreeMap` of crdts `LWWReg`", "key")

@@ -15,19 +15,14 @@
 //! sides keeps both adds), drops the adds of `S` that one side has seen replaced, and drops
 //! `R`, whose adds B saw and removed: `m / 2 + m / 2 - m / 10 + m / 2` elements remain.
 //!
-//! # How the concord states are built
+//! # How the states are built
 //!
-//! [`OrSet::insert`] joins its delta into the whole state, so every insert costs a pass over
-//! the elements present (2 to 3 ms at 100,000): a side built by one replica inserting one
-//! element at a time would take minutes. Each writer therefore keeps as its replica only the
-//! delta of its last operation (all it needs to number its next add) plus, for a re-add or a
-//! remove, the delta that added the element: the delta an operation returns is the same as
-//! from a replica holding the whole side, which differs only in elements the operation does
-//! not touch. A side is the join of all the deltas it has received, merged pairwise. For the
-//! 1,000-element case the first pair is also built the slow way, one replica per side
-//! applying every operation in order, and the two constructions are checked equal.
+//! In both libraries the same way: one replica applies the history's operations in order;
+//! side A is a copy of it applying A's operations in order, side B another copy applying B's
+//! (each add and remove through the library's own mutators, which touch only the element's
+//! entry).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use concord_core::{Merge, ReplicaId};
 use concord_set::OrSet;
@@ -139,58 +134,7 @@ fn script(rng: &mut rand::rngs::StdRng, m: usize) -> Script {
     }
 }
 
-/// Joins `states` pairwise, level by level (each level is one pass over every element).
-fn join_all(mut states: Vec<ConcordOrSet>) -> ConcordOrSet {
-    while states.len() > 1 {
-        let mut next = Vec::with_capacity(states.len().div_ceil(2));
-        let mut pairs = states.into_iter();
-        while let Some(mut joined) = pairs.next() {
-            if let Some(other) = pairs.next() {
-                joined.merge(&other);
-            }
-            next.push(joined);
-        }
-        states = next;
-    }
-    states.pop().unwrap_or_default()
-}
-
-/// The writers' replicas, each reduced to what its next operation reads (see the module
-/// documentation).
-#[derive(Default)]
-struct DeltaWriters {
-    /// Each writer's last delta: its context holds the writer's latest dot.
-    last: HashMap<u128, ConcordOrSet>,
-    /// The history delta that added each element: what a replica that has seen the history
-    /// knows of that element.
-    history_adds: HashMap<u64, ConcordOrSet>,
-}
-
-impl DeltaWriters {
-    /// Applies `op` and returns its delta.
-    fn apply(&mut self, op: Op, history: bool) -> ConcordOrSet {
-        let seen = |elem: u64| self.history_adds.get(&elem).cloned().unwrap_or_default();
-        match op {
-            Op::Add { writer, elem } => {
-                let mut replica = self.last.get(&writer).cloned().unwrap_or_default();
-                if !history {
-                    replica.merge(&seen(elem));
-                }
-                let delta = replica
-                    .insert(ReplicaId::from_bits(writer), elem)
-                    .expect("counters stay far below u64::MAX");
-                self.last.insert(writer, delta.clone());
-                if history {
-                    self.history_adds.insert(elem, delta.clone());
-                }
-                delta
-            }
-            Op::Remove { elem } => seen(elem).remove(&elem),
-        }
-    }
-}
-
-/// A side as one replica applying every operation in order (quadratic: small sizes only).
+/// `start` applying every operation of `ops` in order.
 fn one_replica(start: &ConcordOrSet, ops: &[Op]) -> ConcordOrSet {
     let mut replica = start.clone();
     for &op in ops {
@@ -208,39 +152,12 @@ fn one_replica(start: &ConcordOrSet, ops: &[Op]) -> ConcordOrSet {
     replica
 }
 
-fn concord_sides(script: &Script, check_slow: bool) -> (ConcordOrSet, ConcordOrSet) {
-    let mut writers = DeltaWriters::default();
-    let history: Vec<ConcordOrSet> = script
-        .history
-        .iter()
-        .map(|&op| writers.apply(op, true))
-        .collect();
-    // A's writers continue from their history deltas; B's are other actors and start from
-    // nothing, having seen the history.
-    let mut writers_b = DeltaWriters {
-        last: HashMap::new(),
-        history_adds: writers.history_adds.clone(),
-    };
-    let mut deltas_a = history.clone();
-    deltas_a.extend(script.later_a.iter().map(|&op| writers.apply(op, false)));
-    let mut deltas_b = history;
-    deltas_b.extend(script.later_b.iter().map(|&op| writers_b.apply(op, false)));
-    let a = join_all(deltas_a);
-    let b = join_all(deltas_b);
-    if check_slow {
-        let seen = one_replica(&ConcordOrSet::new(), &script.history);
-        assert_eq!(
-            one_replica(&seen, &script.later_a),
-            a,
-            "A: deltas vs one replica"
-        );
-        assert_eq!(
-            one_replica(&seen, &script.later_b),
-            b,
-            "B: deltas vs one replica"
-        );
-    }
-    (a, b)
+fn concord_sides(script: &Script) -> (ConcordOrSet, ConcordOrSet) {
+    let history = one_replica(&ConcordOrSet::new(), &script.history);
+    (
+        one_replica(&history, &script.later_a),
+        one_replica(&history, &script.later_b),
+    )
 }
 
 fn crdts_apply(set: &mut CrdtsOrswot, ops: &[Op]) {
@@ -295,9 +212,9 @@ pub fn or_set_cases(m: usize) -> Vec<OrSetCase> {
     let mut rng = rng(0x60 ^ ((m as u64) << 8));
     let pool = if quick() || m > 10_000 { 2 } else { 16 };
     (0..pool)
-        .map(|i| {
+        .map(|_| {
             let script = script(&mut rng, m);
-            let (ca, cb) = concord_sides(&script, i == 0 && m <= 1_000);
+            let (ca, cb) = concord_sides(&script);
             let (ta, tb) = crdts_sides(&script);
 
             assert!(ca.iter().eq(&script.present_a));
@@ -325,4 +242,50 @@ pub fn or_set_cases(m: usize) -> Vec<OrSetCase> {
             }
         })
         .collect()
+}
+
+/// The writer of the insert-and-remove benchmark: an actor neither side has used.
+pub const FRESH_WRITER: u128 = 0x0F0F_0F0F_0F0F_4F0F_8F0F_0F0F_0F0F_0F0F;
+
+/// The inputs of the insert-and-remove benchmark: side A of the first pair in both libraries,
+/// and `count` elements absent from both sides, each to be inserted into side A and removed
+/// again (so the set keeps its `m` elements).
+#[must_use]
+pub fn insert_remove_inputs(
+    cases: &[OrSetCase],
+    count: usize,
+) -> (ConcordOrSet, CrdtsOrswot, Vec<u64>) {
+    let case = &cases[0];
+    let mut rng = rng(0x61 ^ ((case.merged.len() as u64) << 8));
+    let mut fresh = BTreeSet::new();
+    while fresh.len() < count {
+        let e: u64 = rng.random();
+        if !case.concord.0.contains(&e) && !case.concord.1.contains(&e) {
+            fresh.insert(e);
+        }
+    }
+    let mut fresh: Vec<u64> = fresh.into_iter().collect();
+    fresh.shuffle(&mut rng);
+    (case.concord.0.clone(), case.crdts.0.clone(), fresh)
+}
+
+/// Inserts `elem` into `set` as `writer` and removes it again; returns both deltas.
+pub fn concord_insert_remove(
+    set: &mut ConcordOrSet,
+    writer: ReplicaId,
+    elem: u64,
+) -> (ConcordOrSet, ConcordOrSet) {
+    let added = set
+        .insert(writer, elem)
+        .expect("counters stay far below u64::MAX");
+    (added, set.remove(&elem))
+}
+
+/// Inserts `elem` into `set` as `writer` and removes it again, as a crdts replica would: the
+/// add with the context the set reads, the remove with the adds the set observed.
+pub fn crdts_insert_remove(set: &mut CrdtsOrswot, writer: uuid::Uuid, elem: u64) {
+    let ctx = set.read_ctx().derive_add_ctx(writer);
+    set.apply(set.add(elem, ctx));
+    let ctx = set.contains(&elem).derive_rm_ctx();
+    set.apply(set.rm(elem, ctx));
 }

@@ -1,4 +1,5 @@
 use alloc::vec::Vec;
+use core::borrow::Borrow;
 use core::cmp::Ordering;
 use core::fmt;
 
@@ -9,6 +10,7 @@ use crate::{DotContext, VectorClock};
 mod dot_fun;
 mod dot_map;
 mod dot_set;
+mod entries;
 mod summary;
 #[cfg(feature = "serde")]
 mod wire;
@@ -41,6 +43,15 @@ pub trait DotStore<A: Actor>: Clone + Default + PartialEq {
     /// context is `context`.
     fn retain_unseen(&mut self, context: &DotContext<A>) {
         self.join(&DotContext::new(), &Self::default(), context);
+    }
+
+    /// A copy holding only the dots `context` has not seen: `retain_unseen` on a clone,
+    /// without copying what it would drop.
+    #[must_use]
+    fn clone_unseen(&self, context: &DotContext<A>) -> Self {
+        let mut copy = self.clone();
+        copy.retain_unseen(context);
+        copy
     }
 
     /// The number of dots held.
@@ -216,6 +227,85 @@ impl<S: DotStore<A>, A: Actor> Causal<S, A> {
             ));
         }
         Ok(())
+    }
+}
+
+impl<K: Ord + Clone, S: DotStore<A>, A: Actor> Causal<DotMap<K, S, A>, A> {
+    /// The causal join with `delta`, a delta that concerns `key` alone: what
+    /// [`merge`](Merge::merge) does, without visiting the other keys. The tail of a mutator
+    /// of one key of a map.
+    ///
+    /// The general join visits every key, to drop the dots the other side's context has seen.
+    /// The delta of a mutator of one key concerns that key alone: its store holds no other
+    /// key, and its context holds, of the dots this state holds, only dots of `key` (the dots
+    /// of `key` it replaces or removes, beside the dots it mints, which no state holds yet).
+    /// The other keys then lose nothing, so only the entry of `key` is joined: a binary search,
+    /// the join of that key's stores and the union of the contexts, in time logarithmic in the
+    /// number of keys plus the size of that key's entry and of the delta (when `key` appears or
+    /// disappears, the entries after it shift by one place). The result is the state
+    /// `merge` would give.
+    ///
+    /// For a `delta` that does not concern `key` alone the result is not the join: dots of
+    /// other keys that its context has seen stay. Debug builds check the delta (its store
+    /// always, its context against every other key on states of up to 1,024 keys).
+    ///
+    /// ```
+    /// use concord_clock::{Causal, DotContext, DotMap, DotSet, Merge};
+    /// use concord_core::Dot;
+    ///
+    /// // Two keys, each added once by actor 1.
+    /// let mut state = Causal::<DotMap<&str, DotSet<u64>, u64>, u64>::new();
+    /// for key in ["a", "b"] {
+    ///     let dot = state.next_dot(1)?;
+    ///     let add = Causal::from_store(DotMap::from_entry(key, DotSet::from_dot(dot)), DotContext::new());
+    ///     state.join_key(key, &add);
+    /// }
+    /// // Re-add "a": the new dot replaces the one this state holds under "a".
+    /// let dot = state.next_dot(1)?;
+    /// let seen = state.store().get("a").map(DotSet::to_context).unwrap_or_default();
+    /// let readd = Causal::from_store(DotMap::from_entry("a", DotSet::from_dot(dot)), seen);
+    /// let joined = state.joined(&readd);
+    /// state.join_key("a", &readd);
+    /// assert_eq!(state, joined);
+    /// assert_eq!(state.store().get("a").map(DotSet::as_slice), Some(&[Dot::new(1, 3)][..]));
+    /// # Ok::<(), concord_core::Overflow>(())
+    /// ```
+    pub fn join_key<Q>(&mut self, key: &Q, delta: &Self)
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        debug_assert!(
+            self.concerns_only(key, delta),
+            "the delta passed to join_key concerns other keys than the one given"
+        );
+        self.store
+            .join_key(key, &self.context, &delta.store, &delta.context);
+        self.context.merge(&delta.context);
+    }
+
+    /// Whether `delta` concerns `key` alone (see [`join_key`](Self::join_key)): its store
+    /// holds no other key and, on states of up to 1,024 keys, its context holds no dot of this
+    /// state's other keys.
+    fn concerns_only<Q>(&self, key: &Q, delta: &Self) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        const FULL_CHECK_KEYS: usize = 1024;
+        if delta.store.iter().any(|(k, _)| k.borrow() != key) {
+            return false;
+        }
+        if self.store.len() > FULL_CHECK_KEYS {
+            return true;
+        }
+        let mut seen_elsewhere = false;
+        for (k, store) in self.store.iter() {
+            if k.borrow() != key {
+                store.for_each_dot(&mut |dot| seen_elsewhere |= delta.context.contains(dot));
+            }
+        }
+        !seen_elsewhere
     }
 }
 
@@ -401,126 +491,6 @@ impl<S: DotStore<A>, A: Actor> TryFrom<CausalWire<S, A>> for Causal<S, A> {
     fn try_from(wire: CausalWire<S, A>) -> Result<Self, Self::Error> {
         Self::from_parts(wire.store, wire.context)
     }
-}
-
-/// Whether the next entries of two dot-sorted lists are kept by the causal join.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Step {
-    /// This side's next entry is kept: the other side has not seen its dot.
-    KeepMine,
-    /// This side's next entry is dropped: the other side saw its dot and no longer holds it.
-    DropMine,
-    /// The other side's next entry is kept.
-    KeepTheirs,
-    /// The other side's next entry is dropped.
-    DropTheirs,
-    /// Both sides hold the same dot: kept once.
-    Both,
-    /// Both lists are done.
-    Done,
-}
-
-impl Step {
-    const fn keeps(self) -> bool {
-        matches!(self, Self::KeepMine | Self::KeepTheirs | Self::Both)
-    }
-    const fn advances_mine(self) -> bool {
-        matches!(self, Self::KeepMine | Self::DropMine | Self::Both)
-    }
-    const fn advances_theirs(self) -> bool {
-        matches!(self, Self::KeepTheirs | Self::DropTheirs | Self::Both)
-    }
-}
-
-/// One step of the causal join of two dot-sorted lists, given their next dots and what each
-/// side has seen.
-fn step<A: Actor>(
-    mine: Option<&Dot<A>>,
-    theirs: Option<&Dot<A>>,
-    context: &DotContext<A>,
-    other_context: &DotContext<A>,
-) -> Step {
-    let mine_first = match (mine, theirs) {
-        (Some(a), Some(b)) if a == b => return Step::Both,
-        (Some(a), Some(b)) => a < b,
-        (Some(_), None) => true,
-        (None, Some(_)) => false,
-        (None, None) => return Step::Done,
-    };
-    match (mine_first, mine, theirs) {
-        (true, Some(a), _) if other_context.contains(a) => Step::DropMine,
-        (true, _, _) => Step::KeepMine,
-        (false, _, Some(b)) if context.contains(b) => Step::DropTheirs,
-        (false, _, _) => Step::KeepTheirs,
-    }
-}
-
-/// The causal join of two dot-sorted lists of entries. A first walk counts what is kept; when
-/// nothing of `mine` is dropped and nothing of `theirs` is new, the shared entries are joined
-/// in place without allocating. Otherwise the result is allocated once at its exact size: the
-/// second walk moves this side's kept entries and clones only the other side's. `both` joins
-/// into this side's entry the other side's entry of the same dot.
-fn join_sorted<E: Clone, A: Actor>(
-    mine: &mut Vec<E>,
-    context: &DotContext<A>,
-    theirs: &[E],
-    other_context: &DotContext<A>,
-    dot: impl Fn(&E) -> &Dot<A>,
-    both: impl Fn(&mut E, &E),
-) {
-    let (mut i, mut j, mut kept, mut changed) = (0, 0, 0, false);
-    loop {
-        let next = step(
-            mine.get(i).map(&dot),
-            theirs.get(j).map(&dot),
-            context,
-            other_context,
-        );
-        if next == Step::Done {
-            break;
-        }
-        kept += usize::from(next.keeps());
-        changed |= matches!(next, Step::KeepTheirs | Step::DropMine);
-        i += usize::from(next.advances_mine());
-        j += usize::from(next.advances_theirs());
-    }
-    if !changed {
-        let mut others = theirs.iter().peekable();
-        for entry in mine.iter_mut() {
-            while others.next_if(|e| dot(e) < dot(entry)).is_some() {}
-            if let Some(other) = others.next_if(|e| dot(e) == dot(entry)) {
-                both(entry, other);
-            }
-        }
-        return;
-    }
-    let mut out = Vec::with_capacity(kept);
-    let mut mine_iter = core::mem::take(mine).into_iter();
-    let mut theirs_iter = theirs.iter();
-    loop {
-        let next = step(
-            mine_iter.as_slice().first().map(&dot),
-            theirs_iter.as_slice().first().map(&dot),
-            context,
-            other_context,
-        );
-        match next {
-            Step::KeepMine => out.extend(mine_iter.next()),
-            Step::DropMine => drop(mine_iter.next()),
-            Step::KeepTheirs => out.extend(theirs_iter.next().cloned()),
-            Step::DropTheirs => drop(theirs_iter.next()),
-            Step::Both => {
-                if let Some(mut entry) = mine_iter.next() {
-                    if let Some(other) = theirs_iter.next() {
-                        both(&mut entry, other);
-                    }
-                    out.push(entry);
-                }
-            }
-            Step::Done => break,
-        }
-    }
-    *mine = out;
 }
 
 /// Implements [`CausalCrdt`], [`Novelty`] and [`CatchUp`] for a type whose only field is

@@ -101,12 +101,30 @@ impl<A: Actor> DotContext<A> {
             }
             return;
         }
-        // `dot` is the next dot of its actor: fold it and the run of cloud dots that follows.
-        let start = self.cloud.partition_point(|d| *d <= dot);
-        let mut top = dot.counter;
-        let mut end = start;
-        for d in self.cloud.get(start..).unwrap_or_default() {
-            if d.actor == dot.actor && top.checked_add(1) == Some(d.counter) {
+        // `dot` is the next dot of its actor.
+        self.raise(dot.actor, dot.counter);
+    }
+
+    /// Records the dots `1..=upto` of `actor` as seen: the vector entry rises to `upto`, the
+    /// cloud dots it covers go, and the run of cloud dots that continues it folds in. Touches
+    /// only `actor`'s part of the cloud.
+    fn raise(&mut self, actor: A, upto: u64) {
+        let covered = self.vector.get(&actor);
+        if upto <= covered {
+            return;
+        }
+        // In a compact context every cloud dot of `actor` lies above `covered`: the ones up to
+        // `upto` are the run from `start`.
+        let start = self.cloud.partition_point(|d| d.actor < actor);
+        let mut end = start
+            + self
+                .cloud
+                .get(start..)
+                .unwrap_or_default()
+                .partition_point(|d| *d <= Dot::new(actor, upto));
+        let mut top = upto;
+        while let Some(d) = self.cloud.get(end) {
+            if d.actor == actor && top.checked_add(1) == Some(d.counter) {
                 top = d.counter;
                 end += 1;
             } else {
@@ -114,14 +132,25 @@ impl<A: Actor> DotContext<A> {
             }
         }
         self.cloud.drain(start..end);
-        self.vector.apply(Dot::new(dot.actor, top));
+        self.vector.apply(Dot::new(actor, top));
     }
 
     /// Whether `dot` has been seen. A dot with counter 0 names no event and is always
     /// contained.
+    ///
+    /// A dot the vector covers costs the lookup of its actor and one comparison, as does any
+    /// dot when the cloud is empty (the context of a replica that has received every delta);
+    /// only an uncovered dot with a cloud beside the vector is searched for in the cloud.
     #[must_use]
+    #[inline]
     pub fn contains(&self, dot: &Dot<A>) -> bool {
-        self.vector.contains(dot) || self.cloud.binary_search(dot).is_ok()
+        dot.counter <= self.vector.get(&dot.actor) || (!self.cloud.is_empty() && self.in_cloud(dot))
+    }
+
+    /// Whether `dot` is in the cloud.
+    #[inline(never)]
+    fn in_cloud(&self, dot: &Dot<A>) -> bool {
+        self.cloud.binary_search(dot).is_ok()
     }
 
     /// Restores the compact form: drops cloud dots the vector covers and folds into the vector
@@ -287,9 +316,32 @@ impl<A: Actor> FromIterator<Dot<A>> for DotContext<A> {
     }
 }
 
+/// Up to this many entries (vector entries and cloud dots) in the other context, a merge
+/// records them one by one, touching only their actors' parts of this context; above, it
+/// walks both contexts whole.
+const FEW_ENTRIES: usize = 8;
+
 impl<A: Actor> Merge for DotContext<A> {
     /// The union of both dot sets, left compact.
+    ///
+    /// A small `other` (the context of a mutator's delta: the dots it replaces and the one it
+    /// makes) whose actors this context knows is recorded entry by entry, in time logarithmic
+    /// in the size of `self` per entry; otherwise both contexts are walked whole, and the
+    /// vector is allocated once at the size of the union of actors.
     fn merge(&mut self, other: &Self) {
+        let known = |actor: &A| self.vector.get(actor) > 0;
+        if other.vector.len() + other.cloud.len() <= FEW_ENTRIES
+            && other.vector.iter().all(|(actor, _)| known(actor))
+            && other.cloud.iter().all(|dot| known(&dot.actor))
+        {
+            for (actor, upto) in other.vector.iter() {
+                self.raise(*actor, upto);
+            }
+            for dot in &other.cloud {
+                self.insert(*dot);
+            }
+            return;
+        }
         self.vector.merge(&other.vector);
         if !other.cloud.is_empty() {
             let mut cloud = Vec::with_capacity(self.cloud.len() + other.cloud.len());

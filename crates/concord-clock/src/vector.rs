@@ -123,6 +123,7 @@ impl<A: Actor> VectorClock<A> {
 
     /// How many events of `actor` the clock has seen (0 for an unknown actor).
     #[must_use]
+    #[inline]
     pub fn get(&self, actor: &A) -> u64 {
         self.entries.get(actor)
     }

@@ -218,6 +218,10 @@ impl<K: Ord + Clone, V: CausalCrdt<A>, A: Actor> OrMap<K, V, A> {
     /// nothing under other keys. Likewise the delta's store keeps only this key's dots and
     /// new ones: `f` must return what the value's mutators return, not a value built elsewhere.
     ///
+    /// The delta is joined into the entry of `key` alone ([`Causal::join_key`]): besides what
+    /// `f` costs, the map's context is copied once for the value, and the keys are searched,
+    /// not walked.
+    ///
     /// # Errors
     ///
     /// The error of `f` (an [`Overflow`] when `actor` already has a dot with counter
@@ -249,19 +253,27 @@ impl<K: Ord + Clone, V: CausalCrdt<A>, A: Actor> OrMap<K, V, A> {
         }
         replaced.extend(context.cloud().iter().filter(|dot| !known.contains(dot)));
         replaced.sort_unstable();
-        let delta = Causal::from_store(
-            DotMap::from_entry(key, store),
-            replaced.into_iter().collect(),
-        );
-        Ok(Self {
-            state: self.state.apply(delta),
-        })
+        let replaced: DotContext<A> = replaced.into_iter().collect();
+        // The delta concerns `key` alone: its context holds this key's dots and new ones.
+        let delta = if store.is_bottom() {
+            let delta = Causal::from_store(DotMap::new(), replaced);
+            self.state.join_key(&key, &delta);
+            delta
+        } else {
+            let delta = Causal::from_store(DotMap::from_entry(key, store), replaced);
+            if let Some((key, _)) = delta.store().entries().first() {
+                self.state.join_key(key, &delta);
+            }
+            delta
+        };
+        Ok(Self { state: delta })
     }
 
     /// Removes `key` and returns the delta to ship: no entry, only every event of the key's
     /// value this replica has observed (nested values included), as seen. Merged anywhere, it
     /// removes exactly those events; an update it did not observe survives, as the only
-    /// content of the key. Removing an absent key returns an empty delta.
+    /// content of the key. Removing an absent key returns an empty delta. Touches the entry of
+    /// `key` alone.
     pub fn remove<Q>(&mut self, key: &Q) -> Self
     where
         K: Borrow<Q>,
@@ -273,9 +285,8 @@ impl<K: Ord + Clone, V: CausalCrdt<A>, A: Actor> OrMap<K, V, A> {
             .get(key)
             .map_or_else(DotContext::new, context_of);
         let delta = Causal::from_store(DotMap::new(), seen);
-        Self {
-            state: self.state.apply(delta),
-        }
+        self.state.join_key(key, &delta);
+        Self { state: delta }
     }
 
     /// Removes every key and returns the delta: every event observed, as seen.

@@ -317,6 +317,114 @@ fn deltas_in_any_order_and_repeated_converge_and_sit_below_the_state() {
 /// Replicas doing random writes and removes, exchanging random deltas, then exchanging
 /// everything: the converged metadata is the dots of present keys (at most one per actor per
 /// key) plus one vector entry per actor, and no trace of removed keys; so is the encoding.
+/// Replicas running `op` (which returns the delta of one mutator), shipping deltas in any
+/// order and merging whole states; after every mutator the replica must be what merging its
+/// delta into the replica before it gives (`apply` and `remove` join into one key's entry, the
+/// merge walks every key).
+fn mutators_give_the_join<T: Merge + Clone + Default + PartialEq + core::fmt::Debug>(
+    seed: u64,
+    mut op: impl FnMut(&mut T, u64, &mut StdRng) -> T,
+) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    for round in 0..200 {
+        let n = rng.random_range(2..5usize);
+        let mut replicas = vec![T::default(); n];
+        let mut deltas = Vec::new();
+        for _ in 0..rng.random_range(1..120) {
+            let at = rng.random_range(0..n);
+            let before = replicas[at].clone();
+            let delta = op(&mut replicas[at], at as u64 + 1, &mut rng);
+            assert_eq!(replicas[at], before.joined(&delta), "round {round}");
+            deltas.push(delta);
+            match rng.random_range(0..10) {
+                0..=3 => {
+                    let d = &deltas[rng.random_range(0..deltas.len())];
+                    replicas[rng.random_range(0..n)].merge(d);
+                }
+                4 => {
+                    let from = replicas[rng.random_range(0..n)].clone();
+                    replicas[rng.random_range(0..n)].merge(&from);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+#[test]
+fn mutators_of_a_map_of_registers_give_the_join_of_their_delta() {
+    mutators_give_the_join(
+        0x0a11_0001,
+        |map: &mut OrMap<u8, MvRegister<u8, u64>, u64>, actor, rng| {
+            let key = rng.random_range(0..10u8);
+            match rng.random_range(0..10) {
+                0..=5 => {
+                    let value = rng.random_range(0..4u8);
+                    // Half the writes replace what was read, half replace nothing.
+                    let replace = rng.random_bool(0.5);
+                    map.apply(actor, key, |reg, actor| {
+                        let seen = if replace {
+                            reg.read().1
+                        } else {
+                            DotContext::new()
+                        };
+                        reg.write(actor, value, &seen)
+                    })
+                    .unwrap()
+                }
+                6..=8 => map.remove(&key),
+                _ => map.clear(),
+            }
+        },
+    );
+}
+
+#[test]
+fn mutators_of_a_map_of_sets_give_the_join_of_their_delta() {
+    mutators_give_the_join(
+        0x0a11_0002,
+        |map: &mut OrMap<u8, OrSet<u8, u64>, u64>, actor, rng| {
+            let key = rng.random_range(0..8u8);
+            let elem = rng.random_range(0..6u8);
+            match rng.random_range(0..10) {
+                0..=4 => map.apply(actor, key, |s, at| s.insert(at, elem)).unwrap(),
+                5..=6 => map.apply(actor, key, |s, _| Ok(s.remove(&elem))).unwrap(),
+                7..=8 => map.remove(&key),
+                _ => map.apply(actor, key, |s, _| Ok(s.clear())).unwrap(),
+            }
+        },
+    );
+}
+
+#[test]
+fn mutators_of_a_map_of_maps_give_the_join_of_their_delta() {
+    type Inner = OrMap<u8, MvRegister<u8, u64>, u64>;
+    mutators_give_the_join(
+        0x0a11_0003,
+        |map: &mut OrMap<u8, Inner, u64>, actor, rng| {
+            let key = rng.random_range(0..5u8);
+            let inner_key = rng.random_range(0..5u8);
+            let value = rng.random_range(0..4u8);
+            match rng.random_range(0..10) {
+                0..=5 => map
+                    .apply(actor, key, |inner: &mut Inner, at| {
+                        inner.apply(at, inner_key, |reg, at| {
+                            let (_, seen) = reg.read();
+                            reg.write(at, value, &seen)
+                        })
+                    })
+                    .unwrap(),
+                6..=7 => map
+                    .apply(actor, key, |inner: &mut Inner, _| {
+                        Ok(inner.remove(&inner_key))
+                    })
+                    .unwrap(),
+                _ => map.remove(&key),
+            }
+        },
+    );
+}
+
 #[test]
 fn metadata_after_any_history_is_keys_present_plus_actors() {
     let mut rng = StdRng::seed_from_u64(0x0a11_a9e5);

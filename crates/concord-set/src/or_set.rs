@@ -95,6 +95,9 @@ impl<T: Ord + Clone, A: Actor> OrSet<T, A> {
     /// Adds `elem` as `actor` and returns the delta to ship: the new add, and the element's
     /// adds this replica had seen (which the new one replaces).
     ///
+    /// Joins the delta into the element's entry alone ([`Causal::join_key`]): a binary search
+    /// among the elements, not a pass over them.
+    ///
     /// # Errors
     ///
     /// [`Overflow`] when `actor` already has a dot with counter `u64::MAX` (only a misbehaving
@@ -103,14 +106,17 @@ impl<T: Ord + Clone, A: Actor> OrSet<T, A> {
         let dot = self.state.next_dot(actor)?;
         let seen = self.dots_of(&elem);
         let delta = Causal::from_store(DotMap::from_entry(elem, DotSet::from_dot(dot)), seen);
-        Ok(Self {
-            state: self.state.apply(delta),
-        })
+        // The delta concerns `elem` alone: the one entry of its store.
+        if let Some((elem, _)) = delta.store().entries().first() {
+            self.state.join_key(elem, &delta);
+        }
+        Ok(Self { state: delta })
     }
 
     /// Removes `elem` and returns the delta to ship: no element, only the adds of `elem` this
     /// replica has observed, as seen. Merged anywhere, it removes exactly those adds; an add
-    /// it did not observe survives. Removing an absent element returns an empty delta.
+    /// it did not observe survives. Removing an absent element returns an empty delta. Like
+    /// [`insert`](Self::insert), it touches the element's entry alone.
     pub fn remove<Q>(&mut self, elem: &Q) -> Self
     where
         T: Borrow<Q>,
@@ -118,9 +124,8 @@ impl<T: Ord + Clone, A: Actor> OrSet<T, A> {
     {
         let seen = self.dots_of(elem);
         let delta = Causal::from_store(DotMap::new(), seen);
-        Self {
-            state: self.state.apply(delta),
-        }
+        self.state.join_key(elem, &delta);
+        Self { state: delta }
     }
 
     /// Removes every element and returns the delta: the adds observed, as seen.

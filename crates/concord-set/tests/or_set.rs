@@ -242,3 +242,39 @@ mod decode {
         }
     }
 }
+
+/// Every mutator leaves the set at what merging its delta into the set before it gives (the
+/// mutators join their delta into the one element's entry, the merge walks every element), on
+/// random histories with deltas delivered in any order.
+#[test]
+fn each_mutator_gives_the_join_of_its_delta() {
+    let mut rng = StdRng::seed_from_u64(0x05e7_0a1e);
+    for round in 0..300 {
+        let n = rng.random_range(2..5usize);
+        let mut replicas: Vec<OrSet<u8, u64>> = vec![OrSet::new(); n];
+        let mut deltas = Vec::new();
+        for _ in 0..rng.random_range(1..150) {
+            let at = rng.random_range(0..n);
+            let elem = rng.random_range(0..16u8);
+            let before = replicas[at].clone();
+            let delta = match rng.random_range(0..20) {
+                0..=11 => replicas[at].insert(at as u64, elem).unwrap(),
+                12..=18 => replicas[at].remove(&elem),
+                _ => replicas[at].clear(),
+            };
+            assert_eq!(replicas[at], before.joined(&delta), "round {round}");
+            deltas.push(delta);
+            match rng.random_range(0..10) {
+                0..=3 => {
+                    let d = &deltas[rng.random_range(0..deltas.len())];
+                    replicas[rng.random_range(0..n)].merge(d);
+                }
+                4 => {
+                    let from = replicas[rng.random_range(0..n)].clone();
+                    replicas[rng.random_range(0..n)].merge(&from);
+                }
+                _ => {}
+            }
+        }
+    }
+}

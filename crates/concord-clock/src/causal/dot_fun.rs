@@ -1,8 +1,11 @@
 use alloc::vec::Vec;
+use core::fmt;
+use core::hash::{Hash, Hasher};
 
 use concord_core::{Actor, Dot, ReplicaId};
 
-use super::{DotStore, join_sorted};
+use super::DotStore;
+use super::entries::{self, Entries};
 use crate::DotContext;
 
 /// A dot store mapping each live dot to a value: the writes of a multi-value register, the
@@ -11,18 +14,50 @@ use crate::DotContext;
 /// Entries are sorted by dot and unique. Honest replicas never give two values one dot; when a
 /// misbehaving peer does, the join keeps the greater value (by `V: Ord`), so the values form
 /// a lattice of their own and the join stays commutative, associative and idempotent.
-#[derive(Clone, PartialEq, Eq, Hash, Debug)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[cfg_attr(feature = "serde", serde(transparent))]
+///
+/// A store of one entry, the common case (a register written once since the last write it
+/// saw), is held inline: a map of such stores needs no heap block per key.
+#[derive(Clone)]
 pub struct DotFun<V, A = ReplicaId> {
-    entries: Vec<(Dot<A>, V)>,
+    entries: Entries<(Dot<A>, V)>,
 }
 
 impl<V, A> Default for DotFun<V, A> {
     fn default() -> Self {
         Self {
-            entries: Vec::new(),
+            entries: Entries::new(),
         }
+    }
+}
+
+impl<V: PartialEq, A: PartialEq> PartialEq for DotFun<V, A> {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries.as_slice() == other.entries.as_slice()
+    }
+}
+
+impl<V: Eq, A: Eq> Eq for DotFun<V, A> {}
+
+impl<V: Hash, A: Hash> Hash for DotFun<V, A> {
+    /// The hash of the entries as a slice, whatever their storage.
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.entries.as_slice().hash(state);
+    }
+}
+
+impl<V: fmt::Debug, A: fmt::Debug> fmt::Debug for DotFun<V, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DotFun")
+            .field("entries", &self.entries.as_slice())
+            .finish()
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<V: serde::Serialize, A: serde::Serialize> serde::Serialize for DotFun<V, A> {
+    /// The entries as a sequence, as a vector of them is written.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.entries.as_slice().serialize(serializer)
     }
 }
 
@@ -31,15 +66,15 @@ impl<V, A: Actor> DotFun<V, A> {
     #[must_use]
     pub const fn new() -> Self {
         Self {
-            entries: Vec::new(),
+            entries: Entries::new(),
         }
     }
 
     /// The store holding one `dot` with its `value`.
     #[must_use]
-    pub fn from_entry(dot: Dot<A>, value: V) -> Self {
+    pub const fn from_entry(dot: Dot<A>, value: V) -> Self {
         Self {
-            entries: alloc::vec![(dot, value)],
+            entries: Entries::One((dot, value)),
         }
     }
 
@@ -52,26 +87,29 @@ impl<V, A: Actor> DotFun<V, A> {
     /// [`TooMany`](concord_core::ValidationError::TooMany).
     pub fn from_sorted(entries: Vec<(Dot<A>, V)>) -> Result<Self, concord_core::ValidationError> {
         concord_core::ValidationError::check_sorted_by_key(&entries, |(dot, _)| dot)?;
-        Ok(Self { entries })
+        Ok(Self {
+            entries: Entries::from_vec(entries),
+        })
     }
 
     /// The entries, sorted by dot.
     #[must_use]
     pub fn entries(&self) -> &[(Dot<A>, V)] {
-        &self.entries
+        self.entries.as_slice()
     }
 
     /// The value of `dot`, if it is alive.
     #[must_use]
     pub fn get(&self, dot: &Dot<A>) -> Option<&V> {
-        let at = self.entries.binary_search_by(|(d, _)| d.cmp(dot)).ok()?;
-        self.entries.get(at).map(|(_, v)| v)
+        let entries = self.entries();
+        let at = entries.binary_search_by(|(d, _)| d.cmp(dot)).ok()?;
+        entries.get(at).map(|(_, v)| v)
     }
 
     /// The values in dot order.
     #[must_use = "iterators are lazy"]
     pub fn values(&self) -> impl ExactSizeIterator<Item = &V> + '_ {
-        self.entries.iter().map(|(_, v)| v)
+        self.entries().iter().map(|(_, v)| v)
     }
 
     /// The number of live dots.
@@ -89,23 +127,25 @@ impl<V, A: Actor> DotFun<V, A> {
     /// The entries, consuming the store.
     #[must_use]
     pub fn into_entries(self) -> Vec<(Dot<A>, V)> {
-        self.entries
+        self.entries.into_vec()
     }
 }
 
 impl<V: Ord + Clone, A: Actor> DotStore<A> for DotFun<V, A> {
+    #[inline]
     fn is_bottom(&self) -> bool {
         self.entries.is_empty()
     }
 
     fn for_each_dot(&self, f: &mut dyn FnMut(&Dot<A>)) {
-        for (dot, _) in &self.entries {
+        for (dot, _) in self.entries() {
             f(dot);
         }
     }
 
+    #[inline]
     fn join(&mut self, context: &DotContext<A>, other: &Self, other_context: &DotContext<A>) {
-        join_sorted(
+        entries::join(
             &mut self.entries,
             context,
             &other.entries,
@@ -123,8 +163,16 @@ impl<V: Ord + Clone, A: Actor> DotStore<A> for DotFun<V, A> {
         self.entries.retain(|(dot, _)| keep(dot));
     }
 
+    #[inline]
     fn retain_unseen(&mut self, context: &DotContext<A>) {
         self.entries.retain(|(dot, _)| !context.contains(dot));
+    }
+
+    #[inline]
+    fn clone_unseen(&self, context: &DotContext<A>) -> Self {
+        Self {
+            entries: self.entries.filtered(|(dot, _)| !context.contains(dot)),
+        }
     }
 
     fn dot_count(&self) -> usize {

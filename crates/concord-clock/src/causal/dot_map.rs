@@ -127,6 +127,62 @@ impl<K: Ord, S: DotStore<A>, A: Actor> DotMap<K, S, A> {
     }
 }
 
+impl<K: Ord + Clone, S: DotStore<A>, A: Actor> DotMap<K, S, A> {
+    /// Whether every key of `other` is a key of this map: a walk over the keys alone, which
+    /// stops at the first key missing here. A map with fewer keys than `other` cannot have
+    /// them all.
+    fn has_every_key_of(&self, other: &Self) -> bool {
+        if other.entries.len() > self.entries.len() {
+            return false;
+        }
+        let mut mine = self.entries.iter().peekable();
+        other.entries.iter().all(|(key, _)| {
+            while mine.next_if(|(k, _)| k < key).is_some() {}
+            mine.next_if(|(k, _)| k == key).is_some()
+        })
+    }
+
+    /// The causal join with `other` on `key` alone: what [`join`](DotStore::join) does to
+    /// the entry of `key`, the other entries left as they are. It is the whole join when
+    /// `other` holds no key but `key` and `other_context` holds no dot of this map's other
+    /// keys (see [`Causal::join_key`](crate::Causal::join_key)). A binary search and the join
+    /// of one key's stores; the entries after `key` shift when it appears or disappears.
+    pub(super) fn join_key<Q>(
+        &mut self,
+        key: &Q,
+        context: &DotContext<A>,
+        other: &Self,
+        other_context: &DotContext<A>,
+    ) where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        let theirs = other.find(key).ok().and_then(|at| other.entries.get(at));
+        match self.find(key) {
+            Ok(at) => {
+                let emptied = self.entries.get_mut(at).is_some_and(|(_, store)| {
+                    match theirs {
+                        Some((_, other_store)) => store.join(context, other_store, other_context),
+                        None => store.retain_unseen(other_context),
+                    }
+                    store.is_bottom()
+                });
+                if emptied {
+                    self.entries.remove(at);
+                }
+            }
+            Err(at) => {
+                if let Some((key, other_store)) = theirs {
+                    let store = other_store.clone_unseen(context);
+                    if !store.is_bottom() {
+                        self.entries.insert(at, (key.clone(), store));
+                    }
+                }
+            }
+        }
+    }
+}
+
 impl<K: Ord + Clone, S: DotStore<A>, A: Actor> DotStore<A> for DotMap<K, S, A> {
     fn is_bottom(&self) -> bool {
         self.entries.is_empty()
@@ -140,66 +196,75 @@ impl<K: Ord + Clone, S: DotStore<A>, A: Actor> DotStore<A> for DotMap<K, S, A> {
 
     /// Joins key by key: a key on both sides joins its stores; a key on one side keeps the
     /// dots the other side has not seen. Keys left without dots are dropped. When every key of
-    /// `other` is already here the join runs in place; otherwise the key union is counted and
-    /// allocated once.
+    /// `other` is already here (a walk over the keys tells) the join runs in place, in one
+    /// pass. Otherwise one pass builds the result in a vector with room for both sides'
+    /// entries, moving this side's entries and copying, of the other side's new keys, only the
+    /// dots this side has not seen; the room the result does not use is then given back, so
+    /// the map holds exactly its entries.
     fn join(&mut self, context: &DotContext<A>, other: &Self, other_context: &DotContext<A>) {
-        let mut new_keys = 0;
-        {
-            let mut mine = self.entries.iter().peekable();
-            for (key, _) in &other.entries {
-                while mine.next_if(|(k, _)| k < key).is_some() {}
-                if mine.next_if(|(k, _)| k == key).is_none() {
-                    new_keys += 1;
-                }
-            }
+        if other.entries.is_empty() {
+            self.retain_unseen(other_context);
+            return;
         }
-        if new_keys == 0 {
+        if self.entries.is_empty() {
+            *self = other.clone_unseen(context);
+            return;
+        }
+        if self.has_every_key_of(other) {
             let mut theirs = other.entries.iter().peekable();
-            for (key, store) in &mut self.entries {
+            self.entries.retain_mut(|(key, store)| {
                 while theirs.next_if(|(k, _)| k < key).is_some() {}
                 match theirs.next_if(|(k, _)| k == key) {
                     Some((_, other_store)) => store.join(context, other_store, other_context),
                     None => store.retain_unseen(other_context),
                 }
-            }
-        } else {
-            let mut out = Vec::with_capacity(self.entries.len() + new_keys);
-            let mut mine = core::mem::take(&mut self.entries).into_iter().peekable();
-            let mut theirs = other.entries.iter().peekable();
-            loop {
-                let order = match (mine.peek(), theirs.peek()) {
-                    (Some((a, _)), Some((b, _))) => a.cmp(b),
-                    (Some(_), None) => Ordering::Less,
-                    (None, Some(_)) => Ordering::Greater,
-                    (None, None) => break,
-                };
-                match order {
-                    Ordering::Less => {
-                        if let Some((key, mut store)) = mine.next() {
-                            store.retain_unseen(other_context);
+                !store.is_bottom()
+            });
+            return;
+        }
+        let mut out = Vec::with_capacity(self.entries.len() + other.entries.len());
+        // Both sides are looked at through their remaining slices, so each entry of this side
+        // is moved once, into the result.
+        let mut mine = core::mem::take(&mut self.entries).into_iter();
+        let mut theirs = other.entries.iter();
+        loop {
+            let order = match (mine.as_slice().first(), theirs.as_slice().first()) {
+                (Some((a, _)), Some((b, _))) => a.cmp(b),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => break,
+            };
+            match order {
+                Ordering::Less => {
+                    if let Some((key, mut store)) = mine.next() {
+                        store.retain_unseen(other_context);
+                        if !store.is_bottom() {
                             out.push((key, store));
                         }
                     }
-                    Ordering::Equal => {
-                        if let (Some((key, mut store)), Some((_, other_store))) =
-                            (mine.next(), theirs.next())
-                        {
-                            store.join(context, other_store, other_context);
+                }
+                Ordering::Equal => {
+                    if let (Some((key, mut store)), Some((_, other_store))) =
+                        (mine.next(), theirs.next())
+                    {
+                        store.join(context, other_store, other_context);
+                        if !store.is_bottom() {
                             out.push((key, store));
                         }
                     }
-                    Ordering::Greater => {
-                        if let Some((key, other_store)) = theirs.next() {
-                            let mut store = other_store.clone();
-                            store.retain_unseen(context);
+                }
+                Ordering::Greater => {
+                    if let Some((key, other_store)) = theirs.next() {
+                        let store = other_store.clone_unseen(context);
+                        if !store.is_bottom() {
                             out.push((key.clone(), store));
                         }
                     }
                 }
             }
-            self.entries = out;
         }
-        self.entries.retain(|(_, store)| !store.is_bottom());
+        out.shrink_to_fit();
+        self.entries = out;
     }
 
     fn retain_dots(&mut self, keep: &mut dyn FnMut(&Dot<A>) -> bool) {
@@ -214,6 +279,21 @@ impl<K: Ord + Clone, S: DotStore<A>, A: Actor> DotStore<A> for DotMap<K, S, A> {
             store.retain_unseen(context);
         }
         self.entries.retain(|(_, store)| !store.is_bottom());
+    }
+
+    fn clone_unseen(&self, context: &DotContext<A>) -> Self {
+        let entries = self
+            .entries
+            .iter()
+            .filter_map(|(key, store)| {
+                let store = store.clone_unseen(context);
+                (!store.is_bottom()).then(|| (key.clone(), store))
+            })
+            .collect();
+        Self {
+            entries,
+            actor: PhantomData,
+        }
     }
 }
 
