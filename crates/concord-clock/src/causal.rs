@@ -493,8 +493,8 @@ impl<S: DotStore<A>, A: Actor> TryFrom<CausalWire<S, A>> for Causal<S, A> {
     }
 }
 
-/// Implements [`CausalCrdt`], [`Novelty`] and [`CatchUp`] for a type whose only field is
-/// `state: Causal<store, actor>`, by delegating to that field. For the causal types of the
+/// Implements [`CausalCrdt`], [`Merge`], [`PartialOrd`], [`Novelty`] and [`CatchUp`] for a
+/// type whose only field is `state: Causal<store, actor>`, by delegating to that field. For the causal types of the
 /// family; not part of the public API.
 #[doc(hidden)]
 #[macro_export]
@@ -513,6 +513,21 @@ macro_rules! __impl_causal_crdt {
 
             fn into_causal(self) -> $crate::Causal<$store, $actor> {
                 self.state
+            }
+        }
+
+        impl<$($generics)*> $crate::Merge for $ty {
+            /// The causal join of the kernel ([`Causal`]'s merge): an event stays when both
+            /// sides hold it or the other side has not seen it.
+            fn merge(&mut self, other: &Self) {
+                $crate::Merge::merge(&mut self.state, &other.state);
+            }
+        }
+
+        /// The lattice order of the causal join: `a <= b` exactly when `a.merge(&b)` gives `b`.
+        impl<$($generics)*> ::core::cmp::PartialOrd for $ty {
+            fn partial_cmp(&self, other: &Self) -> Option<::core::cmp::Ordering> {
+                self.state.partial_cmp(&other.state)
             }
         }
 

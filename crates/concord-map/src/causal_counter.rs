@@ -1,8 +1,7 @@
-use core::cmp::Ordering;
 use core::fmt;
 
 use concord_clock::{Causal, DotContext, DotFun};
-use concord_core::{Actor, Dot, Merge, Overflow, ReplicaId};
+use concord_core::{Actor, Dot, Overflow, ReplicaId};
 
 /// What one dot of a [`CausalCounter`] carries: its actor's totals of increments and of
 /// decrements, as that actor knew them when it made the dot.
@@ -331,23 +330,6 @@ impl<A> From<Causal<DotFun<Contribution, A>, A>> for CausalCounter<A> {
 }
 
 concord_clock::__impl_causal_crdt!([A: Actor] CausalCounter<A>, DotFun<Contribution, A>, A);
-
-impl<A: Actor> Merge for CausalCounter<A> {
-    /// The kernel's causal join: a contribution stays when both sides hold its dot or the
-    /// other side has not seen it. A dot carrying two contributions (only a misbehaving peer
-    /// makes one) keeps the greater, by [`Contribution`]'s order, on every replica.
-    fn merge(&mut self, other: &Self) {
-        self.state.merge(&other.state);
-    }
-}
-
-/// The lattice order of the causal join: `a <= b` exactly when `a.merge(&b)` gives `b`. It is
-/// not the order of [`value`](CausalCounter::value).
-impl<A: Actor> PartialOrd for CausalCounter<A> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        self.state.partial_cmp(&other.state)
-    }
-}
 
 #[cfg(feature = "serde")]
 impl<A> concord_core::codec::WireType for CausalCounter<A>

@@ -1,8 +1,7 @@
-use core::cmp::Ordering;
 use core::fmt;
 
 use concord_clock::{Causal, DotContext, DotFun, DotSet};
-use concord_core::{Actor, Dot, Merge, Overflow, ReplicaId};
+use concord_core::{Actor, Dot, Overflow, ReplicaId};
 
 /// An enable-wins flag: a boolean that replicas enable and disable on their own, where an
 /// enable concurrent with a disable wins.
@@ -162,21 +161,6 @@ impl<A> From<Causal<DotSet<A>, A>> for EwFlag<A> {
 }
 
 concord_clock::__impl_causal_crdt!([A: Actor] EwFlag<A>, DotSet<A>, A);
-
-impl<A: Actor> Merge for EwFlag<A> {
-    /// The kernel's causal join: an enable stays when both sides hold it or the other side
-    /// has not seen it.
-    fn merge(&mut self, other: &Self) {
-        self.state.merge(&other.state);
-    }
-}
-
-/// The lattice order of the causal join: `a <= b` exactly when `a.merge(&b)` gives `b`.
-impl<A: Actor> PartialOrd for EwFlag<A> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        self.state.partial_cmp(&other.state)
-    }
-}
 
 #[cfg(feature = "serde")]
 impl<A> concord_core::codec::WireType for EwFlag<A>
@@ -381,22 +365,6 @@ impl<A> From<Causal<DotFun<bool, A>, A>> for DwFlag<A> {
 }
 
 concord_clock::__impl_causal_crdt!([A: Actor] DwFlag<A>, DotFun<bool, A>, A);
-
-impl<A: Actor> Merge for DwFlag<A> {
-    /// The kernel's causal join: an event stays when both sides hold it or the other side has
-    /// not seen it. A dot holding `true` on one side and `false` on the other (only a
-    /// misbehaving peer makes one) keeps `true`, the greater value, on every replica.
-    fn merge(&mut self, other: &Self) {
-        self.state.merge(&other.state);
-    }
-}
-
-/// The lattice order of the causal join: `a <= b` exactly when `a.merge(&b)` gives `b`.
-impl<A: Actor> PartialOrd for DwFlag<A> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        self.state.partial_cmp(&other.state)
-    }
-}
 
 #[cfg(feature = "serde")]
 impl<A> concord_core::codec::WireType for DwFlag<A>

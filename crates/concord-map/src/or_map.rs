@@ -1,12 +1,11 @@
 use alloc::vec::Vec;
 use core::borrow::Borrow;
-use core::cmp::Ordering;
 use core::fmt;
 use core::hash::{Hash, Hasher};
 use core::marker::PhantomData;
 
 use concord_clock::{Causal, CausalCrdt, DotContext, DotMap, DotStore};
-use concord_core::{Actor, Dot, Merge, Overflow, ReplicaId};
+use concord_core::{Actor, Dot, Overflow, ReplicaId};
 
 /// An observed-remove map whose values are causal CRDTs ([`MvRegister`], [`OrSet`], another
 /// `OrMap`, ...), built on the dot-store kernel of `concord-clock` as a [`Causal`] state over a
@@ -401,21 +400,6 @@ concord_clock::__impl_causal_crdt!(
     A
 );
 
-impl<K: Ord + Clone, V: CausalCrdt<A>, A: Actor> Merge for OrMap<K, V, A> {
-    /// The causal join: one pass over both key lists, each key's value joined against the
-    /// other side's context.
-    fn merge(&mut self, other: &Self) {
-        self.state.merge(&other.state);
-    }
-}
-
-/// The lattice order of the causal join: `a <= b` exactly when `a.merge(&b)` gives `b`.
-impl<K: Ord + Clone, V: CausalCrdt<A>, A: Actor> PartialOrd for OrMap<K, V, A> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        self.state.partial_cmp(&other.state)
-    }
-}
-
 /// The present keys of an [`OrMap`] with their values, in increasing key order; returned by
 /// [`OrMap::iter`]. Each value is built from its store as it is yielded.
 pub struct OrMapIter<'a, K, V, A>
@@ -564,7 +548,10 @@ where
             let (mut store, context) = value.into_causal().into_parts();
             let known = state.context();
             store.retain_dots(&mut |dot| !known.contains(dot));
-            state.merge(&Causal::from_store(DotMap::from_entry(key, store), context));
+            concord_core::Merge::merge(
+                &mut state,
+                &Causal::from_store(DotMap::from_entry(key, store), context),
+            );
         }
         Ok(Self { state })
     }

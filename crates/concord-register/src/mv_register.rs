@@ -1,9 +1,8 @@
 use alloc::vec::Vec;
-use core::cmp::Ordering;
 use core::fmt;
 
 use concord_clock::{Causal, DotContext, DotFun};
-use concord_core::{Actor, Dot, Merge, Overflow, ReplicaId};
+use concord_core::{Actor, Dot, Overflow, ReplicaId};
 
 /// A multi-value register: every write that no later write has replaced, kept side by side as
 /// siblings, so concurrent writes are never lost and the application decides how to resolve
@@ -223,22 +222,6 @@ impl<T, A> From<Causal<DotFun<T, A>, A>> for MvRegister<T, A> {
 }
 
 concord_clock::__impl_causal_crdt!([T: Ord + Clone, A: Actor] MvRegister<T, A>, DotFun<T, A>, A);
-
-impl<T: Ord + Clone, A: Actor> Merge for MvRegister<T, A> {
-    /// The kernel's causal join, allocating the sibling list once at its exact size (or not at
-    /// all when the other side brings nothing new).
-    fn merge(&mut self, other: &Self) {
-        self.state.merge(&other.state);
-    }
-}
-
-/// The lattice order: `a <= b` exactly when `a.merge(&b)` gives `b` (everything `a` has seen,
-/// `b` has seen, and `b` kept what `a` keeps unless it saw it replaced).
-impl<T: Ord + Clone, A: Actor> PartialOrd for MvRegister<T, A> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        self.state.partial_cmp(&other.state)
-    }
-}
 
 #[cfg(feature = "serde")]
 impl<T, A> concord_core::codec::WireType for MvRegister<T, A>

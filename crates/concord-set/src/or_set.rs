@@ -1,9 +1,8 @@
 use core::borrow::Borrow;
-use core::cmp::Ordering;
 use core::fmt;
 
 use concord_clock::{Causal, DotContext, DotMap, DotSet, DotStore};
-use concord_core::{Actor, Dot, Merge, Overflow, ReplicaId};
+use concord_core::{Actor, Dot, Overflow, ReplicaId};
 
 /// An add-wins observed-remove set, in the optimised form of Bieniusa, Zawirski, Preguiça,
 /// Shapiro, Baquero, Balegas and Duarte ("An optimized conflict-free replicated set", 2012),
@@ -223,21 +222,6 @@ impl<T, A> From<Causal<DotMap<T, DotSet<A>, A>, A>> for OrSet<T, A> {
 }
 
 concord_clock::__impl_causal_crdt!([T: Ord + Clone, A: Actor] OrSet<T, A>, DotMap<T, DotSet<A>, A>, A);
-
-impl<T: Ord + Clone, A: Actor> Merge for OrSet<T, A> {
-    /// The causal join: one pass over both element lists, each element's adds joined against
-    /// the other side's context.
-    fn merge(&mut self, other: &Self) {
-        self.state.merge(&other.state);
-    }
-}
-
-/// The lattice order of the causal join: `a <= b` exactly when `a.merge(&b)` gives `b`.
-impl<T: Ord + Clone, A: Actor> PartialOrd for OrSet<T, A> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        self.state.partial_cmp(&other.state)
-    }
-}
 
 /// The present elements of an [`OrSet`] in increasing order; returned by [`OrSet::iter`].
 pub struct OrSetIter<'a, T, A> {
