@@ -96,6 +96,8 @@ pub mod tag {
     pub const DW_FLAG: u16 = 0x0504;
     /// `concord_map::CausalCounter`.
     pub const CAUSAL_COUNTER: u16 = 0x0505;
+    /// `concord_map::LwwMapSummary`.
+    pub const LWW_MAP_SUMMARY: u16 = 0x0506;
     /// A `concord_sync` message.
     pub const SYNC_MESSAGE: u16 = 0x0601;
     /// `concord_sync::SessionToken`.

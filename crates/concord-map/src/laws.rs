@@ -3,7 +3,7 @@
 //! ```ignore
 //! // tests/laws.rs
 //! use concord_map::laws::LwwMapModel;
-//! concord_core::law_tests!(lww_map: LwwMapModel, lattice);
+//! concord_core::law_tests!(lww_map: LwwMapModel, lattice, novelty, catch_up);
 //!
 //! use concord_map::laws::OrMapModel;
 //! concord_core::law_tests!(or_map: OrMapModel, lattice, novelty, catch_up);

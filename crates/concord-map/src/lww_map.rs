@@ -6,6 +6,10 @@ use core::fmt;
 use concord_clock::HybridTimestamp;
 use concord_core::{Merge, ReplicaId};
 
+mod summary;
+
+pub use summary::LwwMapSummary;
+
 /// The winning write of one key: its stamp, and the value written or `None` for a delete (a
 /// tombstone).
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -94,6 +98,17 @@ impl<K, V: Ord + Clone, S: Ord + Clone> Entry<K, V, S> {
 /// | [`merge`](Merge::merge), [`novel`](Self::novel) | O(n + m) |
 /// | [`len`](Self::len), [`is_empty`](Self::is_empty), [`tombstones`](Self::tombstones) | O(1) (the count is kept) |
 /// | [`iter`](Self::iter), [`compact`](Self::compact), [`max_stamp`](Self::max_stamp) | O(n) |
+/// | [`summary`](concord_core::CatchUp::summary) | O(n), keys and stamps cloned, no values |
+/// | [`delta_since`](concord_core::CatchUp::delta_since) a summary of m keys | O(n + m) |
+///
+/// # Catching up
+///
+/// The map implements [`CatchUp`](concord_core::CatchUp), so it replicates through
+/// `concord_sync::Replica`: a replica that fell behind sends its [`LwwMapSummary`] (every key
+/// it holds, live or deleted, with the stamp of its write, and no values: O(entries)), and the
+/// peer answers with the entries whose stamp beats the summary's or whose key the summary
+/// lacks. See [`LwwMapSummary`] for an example, and for why compaction must wait for a stable
+/// stamp or a catch-up cannot carry a delete.
 ///
 /// # Deleted keys and compaction
 ///
@@ -276,6 +291,11 @@ impl<K: Ord, V: Ord, S: Ord> LwwMap<K, V, S> {
     /// restored from an old backup), merging it finds no tombstone and the key comes back with
     /// its old value: a deleted key reappears, and only on the replicas that compacted, so
     /// replicas disagree on the map until the resurrected put is merged everywhere.
+    ///
+    /// Catch-up has the same limit: a [summary](LwwMapSummary) lists only the entries a
+    /// replica holds, so a replica that freed a tombstone sends nothing for its key to a peer
+    /// that still holds the older put (one partitioned since before the delete), and the delete
+    /// never reaches that peer. A stable stamp that every replica has passed rules that out.
     ///
     /// # Interaction with merge
     ///
@@ -669,17 +689,7 @@ impl<K: Ord, V, S> TryFrom<LwwMapWire<K, V, S>> for LwwMap<K, V, S> {
 
     /// Accepts at most `MAX_ENTRIES` entries with strictly increasing keys.
     fn try_from(wire: LwwMapWire<K, V, S>) -> Result<Self, Self::Error> {
-        use concord_core::ValidationError;
-        ValidationError::check_len(wire.entries.len())?;
-        for pair in wire.entries.windows(2) {
-            if let [a, b] = pair {
-                match a.0.cmp(&b.0) {
-                    Ordering::Less => {}
-                    Ordering::Equal => return Err(ValidationError::Duplicate),
-                    Ordering::Greater => return Err(ValidationError::Unsorted),
-                }
-            }
-        }
+        concord_core::ValidationError::check_sorted_by_key(&wire.entries, |(key, _, _)| key)?;
         let live = wire.entries.iter().filter(|e| e.2.is_some()).count();
         let entries = wire
             .entries

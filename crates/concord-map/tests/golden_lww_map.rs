@@ -1,6 +1,6 @@
-//! Golden byte vectors of `LwwMap`: the encoding of fixed maps, compared byte for byte with
-//! `tests/data/*.bin` by the law kit's `golden_test!`. A difference means the wire format
-//! changed, which needs a format-version bump.
+//! Golden byte vectors of `LwwMap`: the encoding of fixed maps and of a summary, compared byte
+//! for byte with `tests/data/*.bin` by the law kit's `golden_test!`. A difference means the wire
+//! format changed, which needs a format-version bump.
 //! `CONCORD_BLESS=1 cargo test -p concord-map --all-features --test golden` rewrites the files.
 #![cfg(feature = "laws")]
 
@@ -61,5 +61,18 @@ golden_test!(
         map.insert(u64::MAX, 0, 0);
         assert_eq!((map.get(&1), map.tombstones()), (None, 1));
         map
+    }
+);
+
+golden_test!(
+    lww_map_summary = {
+        // The summary a replica sends to catch up: keys and stamps of live entries and
+        // tombstones, no values.
+        use concord_map::concord_core::CatchUp;
+        let mut map: LwwMap<String, String, Ts> = LwwMap::new();
+        map.insert("user:1".into(), "Ada".into(), LamportTimestamp::new(3, 1));
+        map.insert("user:2".into(), "Grace".into(), LamportTimestamp::new(1, 2));
+        map.remove("user:9".into(), LamportTimestamp::new(4, 3));
+        map.summary()
     }
 );

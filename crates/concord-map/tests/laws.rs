@@ -11,7 +11,7 @@ concord_core::law_tests!(causal_counter: CausalCounterModel, lattice, novelty, c
 
 use concord_map::laws::LwwMapModel;
 
-concord_core::law_tests!(lww_map: LwwMapModel, lattice, novelty);
+concord_core::law_tests!(lww_map: LwwMapModel, lattice, novelty, catch_up);
 
 // OrMap over worlds of writes and removes, flat and nested, with the delta-forwarding laws.
 use concord_map::laws::{NestedOrMapModel, OrMapModel};

@@ -9,8 +9,8 @@
 //! ```ignore
 //! // tests/laws.rs
 //! use concord_set::laws::{AddWinsModel, RemoveWinsModel};
-//! concord_core::law_tests!(add_wins: AddWinsModel, lattice);
-//! concord_core::law_tests!(remove_wins: RemoveWinsModel, lattice);
+//! concord_core::law_tests!(add_wins: AddWinsModel, lattice, novelty, catch_up);
+//! concord_core::law_tests!(remove_wins: RemoveWinsModel, lattice, novelty, catch_up);
 //! ```
 
 use alloc::boxed::Box;

@@ -5,8 +5,8 @@
 
 use concord_set::laws::{AddWinsModel, RemoveWinsModel};
 
-concord_core::law_tests!(add_wins: AddWinsModel, lattice, novelty);
-concord_core::law_tests!(remove_wins: RemoveWinsModel, lattice, novelty);
+concord_core::law_tests!(add_wins: AddWinsModel, lattice, novelty, catch_up);
+concord_core::law_tests!(remove_wins: RemoveWinsModel, lattice, novelty, catch_up);
 
 use concord_set::laws::OrSetModel;
 

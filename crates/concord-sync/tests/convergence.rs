@@ -10,11 +10,12 @@
 mod common;
 
 use common::{Faults, Workload, run};
-use concord_core::codec;
+use concord_clock::LamportTimestamp;
+use concord_core::{ReplicaId, codec};
 use concord_counter::{GCounter, PnCounter};
-use concord_map::{CausalCounter, DwFlag, EwFlag, OrMap};
+use concord_map::{CausalCounter, DwFlag, EwFlag, LwwMap, OrMap};
 use concord_register::MvRegister;
-use concord_set::OrSet;
+use concord_set::{LwwElementSet, OrSet};
 use concord_sync::Config;
 
 const SEEDS: u64 = 500;
@@ -106,6 +107,16 @@ fn dw_flag_converges_over_500_seeds() {
 #[test]
 fn causal_counter_converges_over_500_seeds() {
     converges::<CausalCounter>();
+}
+
+#[test]
+fn lww_map_converges_over_500_seeds() {
+    converges::<LwwMap<String, u32, LamportTimestamp<ReplicaId>>>();
+}
+
+#[test]
+fn lww_element_set_converges_over_500_seeds() {
+    converges::<LwwElementSet<u32, LamportTimestamp<ReplicaId>>>();
 }
 
 /// Plain delta shipping, estimated: each write's delta in its own envelope once to every

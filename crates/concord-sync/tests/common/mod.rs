@@ -9,12 +9,13 @@
     reason = "test harness: a panic is a test failure with a line number"
 )]
 
+use concord_clock::{LamportClock, LamportTimestamp};
 use concord_core::ReplicaId;
 use concord_core::codec;
 use concord_counter::{GCounter, PnCounter};
-use concord_map::{CausalCounter, DwFlag, EwFlag, OrMap};
+use concord_map::{CausalCounter, DwFlag, EwFlag, LwwMap, OrMap};
 use concord_register::MvRegister;
-use concord_set::OrSet;
+use concord_set::{LwwElementSet, OrSet};
 use concord_sync::{Config, Replica, SessionToken, Syncable};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -130,6 +131,49 @@ impl Workload for CausalCounter {
             0 => Some(state.reset()),
             1..=3 => state.decrement(actor, rng.random_range(1..10)).ok(),
             _ => state.increment(actor, rng.random_range(1..10)).ok(),
+        }
+    }
+}
+
+/// The stamp of a new operation at `actor`: a Lamport clock moved past every stamp the state
+/// holds, so the operation beats everything this replica has seen (its own earlier writes
+/// included, which makes the stamp unique).
+fn next_stamp(
+    actor: ReplicaId,
+    seen: Option<&LamportTimestamp<ReplicaId>>,
+) -> Option<LamportTimestamp<ReplicaId>> {
+    let mut clock = LamportClock::new(actor);
+    if let Some(seen) = seen {
+        clock.observe(seen).ok()?;
+    }
+    clock.tick().ok()
+}
+
+/// A key-value store: puts of string keys from a few hundred, a fifth of the writes deletes.
+impl Workload for LwwMap<String, u32, LamportTimestamp<ReplicaId>> {
+    fn write(rng: &mut ChaCha8Rng, actor: ReplicaId, state: &mut Self) -> Option<Self> {
+        let stamp = next_stamp(actor, state.max_stamp())?;
+        let key = format!("user:{}", rng.random_range(0..256));
+        if rng.random_bool(0.2) {
+            Some(state.remove(key, stamp))
+        } else {
+            Some(state.insert(key, rng.random_range(0..1_000), stamp))
+        }
+    }
+}
+
+/// A shopping cart: items added and removed, removes mostly of items present.
+impl Workload for LwwElementSet<u32, LamportTimestamp<ReplicaId>> {
+    fn write(rng: &mut ChaCha8Rng, actor: ReplicaId, state: &mut Self) -> Option<Self> {
+        let stamp = next_stamp(actor, state.max_stamp())?;
+        if rng.random_bool(0.3) {
+            let elem = match state.iter().nth(rng.random_range(0..state.len().max(1))) {
+                Some(&present) if rng.random_bool(0.9) => present,
+                _ => rng.random_range(0..128),
+            };
+            Some(state.remove(elem, stamp))
+        } else {
+            Some(state.insert(rng.random_range(0..128), stamp))
         }
     }
 }
