@@ -45,6 +45,8 @@ enum Event {
     },
     /// A frame or connection refused by a reader thread.
     Refused(String),
+    /// A connection lost (reset by a peer that died, say): not an error of the sender's.
+    Lost,
     /// A line from the launcher.
     Command(Command),
 }
@@ -149,6 +151,7 @@ struct Counters {
     writes: u64,
     received: u64,
     refused: u64,
+    lost: u64,
     reads_served: u64,
     reads_behind: u64,
 }
@@ -210,7 +213,11 @@ fn spawn_listener(listener: TcpListener, events: Sender<Event>) {
                     .peer_addr()
                     .map_or_else(|_| "?".to_owned(), |a| a.to_string());
                 if let Err(e) = read_connection(stream, &events) {
-                    let _ = events.send(Event::Refused(format!("connection from {from}: {e}")));
+                    let event = match e.downcast_ref::<io::Error>() {
+                        Some(io) if io.kind() != io::ErrorKind::InvalidData => Event::Lost,
+                        _ => Event::Refused(format!("connection from {from}: {e}")),
+                    };
+                    let _ = events.send(event);
                 }
             });
         }
@@ -329,6 +336,7 @@ fn serve(
                     counters.refused += 1;
                     eprintln!("node {index}: refused {why}");
                 }
+                Event::Lost => counters.lost += 1,
                 Event::Command(Command::Peer { index, id, port }) => {
                     replica.add_peer(id);
                     match links.iter_mut().find(|l| l.index == index) {
@@ -426,8 +434,8 @@ fn report(index: usize, replica: &DurableReplica<Doc>, links: &[Link], counters:
     let sync = replica.replica().stats();
     println!(
         "STATS node={index} writes={} tcp_bytes={} frames={} connects={} dropped={} \
-         sync_messages={} sync_bytes={} received={} refused={} reads_served={} \
-         reads_behind={} commits={} keys={}",
+         sync_messages={} sync_bytes={} received={} refused={} lost={} \
+         reads_served={} reads_behind={} commits={} keys={}",
         counters.writes,
         sum(|l| l.bytes),
         sum(|l| l.frames),
@@ -437,6 +445,7 @@ fn report(index: usize, replica: &DurableReplica<Doc>, links: &[Link], counters:
         sync.bytes(),
         counters.received,
         counters.refused,
+        counters.lost,
         counters.reads_served,
         counters.reads_behind,
         replica.storage_stats().commits,
