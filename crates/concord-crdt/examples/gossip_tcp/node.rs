@@ -251,10 +251,7 @@ fn read_connection(stream: TcpStream, events: &Sender<Event>) -> Result<(), Box<
         let reply = match Request::decode(kind, &body) {
             Ok(request) => {
                 let (reply, answer) = mpsc::channel();
-                events.send(Event::Client {
-                    request,
-                    reply: reply.clone(),
-                })?;
+                events.send(Event::Client { request, reply })?;
                 answer
                     .recv_timeout(Duration::from_secs(5))
                     .unwrap_or_else(|_| Reply::Error("the node did not answer in time".into()))
