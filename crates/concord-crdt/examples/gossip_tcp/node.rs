@@ -3,7 +3,7 @@
 
 use std::error::Error;
 use std::fs;
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, BufRead, BufReader, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -185,6 +185,12 @@ pub(crate) fn run(index: usize, data_dir: &Path, writes: u64) -> Result<(), Box<
     serve(index, &mut replica, &queue, own, writes)
 }
 
+/// Prints a line on standard error in one write, so the lines of the three nodes, which share
+/// the launcher's standard error, do not interleave.
+fn warn(text: &str) {
+    let _ = io::stderr().write_all(format!("{text}\n").as_bytes());
+}
+
 /// The launcher's commands, one a line; the end of standard input stops the node.
 fn spawn_commands(events: Sender<Event>) {
     thread::spawn(move || {
@@ -196,7 +202,7 @@ fn spawn_commands(events: Sender<Event>) {
                         return;
                     }
                 }
-                Err(e) => eprintln!("node: {e}"),
+                Err(e) => warn(&format!("node: {e}")),
             }
         }
         let _ = events.send(Event::Command(Command::Stop));
@@ -321,7 +327,7 @@ fn serve(
                     Ok(_) => counters.received += 1,
                     Err(ReceiveError::Refused(e)) => {
                         counters.refused += 1;
-                        eprintln!("node {index}: refused a sync message: {e}");
+                        warn(&format!("node {index}: refused a sync message: {e}"));
                     }
                     Err(e) => return Err(e.into()),
                 },
@@ -331,7 +337,7 @@ fn serve(
                 }
                 Event::Refused(why) => {
                     counters.refused += 1;
-                    eprintln!("node {index}: refused {why}");
+                    warn(&format!("node {index}: refused {why}"));
                 }
                 Event::Lost => counters.lost += 1,
                 Event::Command(Command::Peer { index, id, port }) => {
