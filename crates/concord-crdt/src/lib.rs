@@ -99,3 +99,34 @@ pub mod map {
 pub mod sync {
     pub use concord_sync::*;
 }
+
+/// Durable replicas: `Store`, one redb file of named objects, and `DurableReplica`, a
+/// `sync::Replica` whose every acknowledged write is committed to it and which restarts from it
+/// in a new incarnation.
+///
+/// The contents of the `concord-store` crate (std only; Rust 1.90); see docs/durability.md.
+///
+/// ```
+/// use concord_crdt::counter::GCounter;
+/// use concord_crdt::store::{Options, Store};
+///
+/// let path = std::env::temp_dir().join(format!("concord-crdt-doc-{}.redb", std::process::id()));
+/// # let _ = std::fs::remove_file(&path);
+/// {
+///     let store = Store::open(&path)?;
+///     let mut likes = store.replica::<GCounter>("likes", Options::default())?;
+///     let me = likes.id();
+///     likes.apply(|c| c.increment(me, 2).unwrap())?; // returns once committed
+/// }
+/// let store = Store::open(&path)?; // a restart: the write is in the file
+/// let likes = store.replica::<GCounter>("likes", Options::default())?;
+/// assert_eq!(likes.state().value(), 2);
+/// # drop((likes, store));
+/// # std::fs::remove_file(&path)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(feature = "store")]
+#[cfg_attr(docsrs, doc(cfg(feature = "store")))]
+pub mod store {
+    pub use concord_store::*;
+}
