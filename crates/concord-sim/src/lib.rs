@@ -10,11 +10,15 @@
 )]
 
 mod engine;
+mod plot;
 mod registry;
 mod report;
 mod scenario;
+mod trace;
 
 pub use engine::simulate;
+pub use plot::{PlotError, plot_svg};
 pub use registry::{SimType, TYPES, find};
 pub use report::{Report, table};
 pub use scenario::{Mode, Scenario, ScenarioError};
+pub use trace::{Trace, TracePoint, write_csv};
