@@ -260,6 +260,42 @@ pub fn encode<T: WireType>(value: &T) -> Result<Vec<u8>, EncodeError> {
     Ok(out)
 }
 
+/// The length of [`encode`]'s output for `value`, computed without allocating: the envelope's
+/// header plus the payload's bytes.
+///
+/// ```
+/// use concord_core::codec;
+/// # use concord_core::codec::WireType;
+/// # #[derive(serde::Serialize, serde::Deserialize)]
+/// # struct Pair(u64, u64);
+/// # impl WireType for Pair { const TAG: u16 = 0xFFF0; const VERSION: u16 = 1; const NAME: &'static str = "Pair"; }
+/// let value = Pair(1, 300);
+/// assert_eq!(codec::encoded_len(&value)?, codec::encode(&value)?.len());
+/// # Ok::<(), codec::EncodeError>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`encode`].
+pub fn encoded_len<T: WireType>(value: &T) -> Result<usize, EncodeError> {
+    Ok(MAGIC.len() + 4 + payload_len(value)?)
+}
+
+/// The length of `value`'s bytes without the envelope: what it takes inside [`encode`]'s
+/// output, or nested in another encoded value (a delta inside a message). Computed without
+/// allocating.
+///
+/// # Errors
+///
+/// As [`encode`].
+pub fn payload_len<T: Serialize>(value: &T) -> Result<usize, EncodeError> {
+    let mut size = bincode::enc::write::SizeWriter::default();
+    bincode::serde::encode_into_writer(value, &mut size, config()).map_err(|e| EncodeError {
+        message: e.to_string(),
+    })?;
+    Ok(size.bytes_written)
+}
+
 /// Encodes a state without the envelope, appending to `out` (for formats that nest states).
 fn encode_payload<T: Serialize>(value: &T, out: &mut Vec<u8>) -> Result<(), EncodeError> {
     struct VecWriter<'a>(&'a mut Vec<u8>);

@@ -1,699 +1,430 @@
-//! The deterministic scheduler: replicas, network, faults, clients, and the final checks.
+//! The scheduler: runs one script in one sync mode, then heals, converges and checks.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::sync::Arc;
 
-use concord_clock::{DotContext, VectorClock};
-use concord_core::codec::{self, WireType};
-use concord_core::laws::{Arbitrary, Gen, Model};
-use concord_core::{Dot, Merge};
-use rand::seq::SliceRandom;
-use rand::{RngExt, SeedableRng};
-// ChaCha8 with rand_core's `seed_from_u64`: a stream fixed by its specification, so a seed
-// gives the same report on every platform and with every release of the generator's crate
-// (`StdRng` promises neither).
-use rand_chacha::ChaCha8Rng;
+use concord_clock::VectorClock;
+use concord_core::codec;
+use concord_core::{Dot, Merge, ReplicaId};
 
+use crate::network::Network;
+use crate::replicas::{DeltaNode, FullNode, Node, SeedNode, SyncNode, WriteRefused, replica_id};
 use crate::report::Report;
 use crate::scenario::{Mode, Scenario};
+use crate::script::{Fault, Op, Script};
+use crate::sessions::{Sessions, Waiting};
+use crate::trace::{Trace, TracePoint};
+use crate::workload::{Refusal, Workload};
 
-/// The actor id of replica `i` in the seen-sets and tokens.
-fn actor(i: usize) -> u64 {
-    i as u64
-}
+/// Rounds after the heal that the article's scheme gets to settle: it never converges, and
+/// after this many rounds of pairwise full-state copies it has long stopped changing.
+const SEED_ROUNDS: u64 = 50;
 
-/// What crosses the network. Every state travels as codec bytes.
+/// What one run gives: its report and its per-round trace.
 #[derive(Clone, Debug)]
-enum Payload {
-    /// A whole state and the set of writes it contains.
-    Full { state: Vec<u8>, seen: Vec<u8> },
-    /// The join of the sender's deltas with sequence numbers up to `upto` that the receiver had
-    /// not acknowledged, and the writes they contain.
-    Delta {
-        upto: u64,
-        state: Vec<u8>,
-        writes: Vec<u8>,
-    },
-    /// The receiver has every delta of the sender up to `upto`.
-    Ack { upto: u64 },
+pub struct Outcome {
+    /// The figures and the verdict.
+    pub report: Report,
+    /// One point per gossip round.
+    pub trace: Trace,
 }
 
-impl Payload {
-    fn bytes(&self) -> usize {
-        match self {
-            Payload::Full { state, seen } => state.len() + seen.len(),
-            Payload::Delta { state, writes, .. } => 8 + state.len() + writes.len(),
-            Payload::Ack { .. } => 8,
+impl Outcome {
+    /// The outcome of a run that could not start.
+    pub(crate) fn refused(name: &str, sc: &Scenario, mode: Mode, why: String) -> Self {
+        let mut report = Report::new(name, mode, sc);
+        report.failures.push(why);
+        Outcome {
+            report,
+            trace: Trace {
+                mode: mode.name().to_owned(),
+                points: Vec::new(),
+            },
         }
     }
 }
 
-#[derive(Debug)]
-struct Message {
-    deliver_at: u64,
-    id: u64,
-    from: usize,
-    to: usize,
-    payload: Payload,
-}
-
-impl PartialEq for Message {
-    fn eq(&self, other: &Self) -> bool {
-        (self.deliver_at, self.id) == (other.deliver_at, other.id)
+/// Runs `sc` for workload `W` in `mode`, calling `progress` with the writes done now and
+/// then.
+pub(crate) fn simulate<W: Workload>(
+    name: &'static str,
+    sc: &Scenario,
+    mode: Mode,
+    progress: &mut dyn FnMut(u64),
+) -> Outcome {
+    if let Err(e) = sc.validate() {
+        return Outcome::refused(name, sc, mode, e.to_string());
     }
-}
-impl Eq for Message {}
-impl PartialOrd for Message {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Message {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.deliver_at, self.id).cmp(&(other.deliver_at, other.id))
+    let report = Report::new(name, mode, sc);
+    let script = Script::new(sc);
+    match mode {
+        Mode::Seed => Run::<W, SeedNode>::new(sc, mode, &script, report).run(progress),
+        Mode::Full => Run::<W, FullNode<W>>::new(sc, mode, &script, report).run(progress),
+        Mode::Delta => Run::<W, DeltaNode<W>>::new(sc, mode, &script, report).run(progress),
+        Mode::Sync => Run::<W, SyncNode<W>>::new(sc, mode, &script, report).run(progress),
     }
 }
 
-/// A replica's volatile part: lost on a crash, rebuilt from its bytes on restart.
-#[derive(Debug)]
-struct Live<M: Model> {
-    state: M::State,
-    context: M::Replica,
-    seen: DotContext<u64>,
-}
-
-/// One of the replica's own deltas, kept until every peer acknowledged it.
-#[derive(Debug)]
-struct Outgoing<S> {
-    seq: u64,
-    delta: S,
-    write: Dot<u64>,
-}
-
-#[derive(Debug)]
-struct Replica<M: Model> {
-    live: Option<Live<M>>,
-    /// The encoded state and seen-set, written when the replica goes down.
-    disk: (Vec<u8>, Vec<u8>),
-    outbox: Vec<Outgoing<M::State>>,
-    next_seq: u64,
-    /// Per peer, the highest sequence number it acknowledged.
-    acked: Vec<u64>,
-}
-
-#[derive(Debug)]
-struct Client {
-    /// The replica this client talks to, until it moves (or its replica is down).
-    home: usize,
-    token: VectorClock<u64>,
-    own: DotContext<u64>,
-    observed: DotContext<u64>,
-}
-
-/// Precomputed per tick, so both modes run the same script.
-#[derive(Clone, Debug)]
-struct TickPlan {
-    writer: usize,
-    reader: usize,
-    /// When set, the client moves to this replica before its operation.
-    writer_moves: Option<usize>,
-    reader_moves: Option<usize>,
-}
-
-/// Probability that a client moves to another replica before an operation.
-const MOVE_PROBABILITY: f64 = 0.03;
-
-#[derive(Clone, Debug)]
-enum Fault {
-    Partition(Vec<u8>),
-    Heal,
-    Crash(usize),
-    Restart(usize),
-}
-
-#[derive(Clone, Debug)]
-struct Script<Op> {
-    ops: Vec<Op>,
-    ticks: Vec<TickPlan>,
-    /// (tick, fault), sorted by tick.
-    faults: Vec<(u64, Fault)>,
-}
-
-fn build_script<M: Model>(sc: &Scenario) -> Script<M::Op> {
-    let n = sc.replicas;
-    let mut source = Gen::from_size_and_seed(32, sc.seed ^ 0x0505_0505_0505_0505);
-    let ops = (0..sc.ops).map(|_| M::Op::arbitrary(&mut source)).collect();
-    let mut rng = ChaCha8Rng::seed_from_u64(sc.seed ^ 0x5C81_97A0_0000_0001);
-    let ticks = (0..sc.ops)
-        .map(|_| {
-            let writer = rng.random_range(0..sc.clients);
-            let writer_moves = rng
-                .random_bool(MOVE_PROBABILITY)
-                .then(|| rng.random_range(0..n));
-            let reader = rng.random_range(0..sc.clients);
-            let reader_moves = rng
-                .random_bool(MOVE_PROBABILITY)
-                .then(|| rng.random_range(0..n));
-            TickPlan {
-                writer,
-                reader,
-                writer_moves,
-                reader_moves,
-            }
-        })
-        .collect();
-    let span = sc.ops.max(1) as u64;
-    let mut faults = Vec::new();
-    if sc.partitions > 0 {
-        let slot = span / sc.partitions as u64;
-        for p in 0..sc.partitions as u64 {
-            if slot < 4 {
-                break;
-            }
-            let start = p * slot + rng.random_range(0..slot / 2);
-            let end = start + rng.random_range(slot / 8..slot / 2).max(1);
-            let groups = rng.random_range(2..=3u8);
-            let mut assign: Vec<u8> = (0..n).map(|_| rng.random_range(0..groups)).collect();
-            // Make sure the cut separates someone.
-            if assign.iter().all(|g| Some(g) == assign.first())
-                && let Some(last) = assign.last_mut()
-            {
-                *last = (*last + 1) % groups;
-            }
-            faults.push((start, Fault::Partition(assign)));
-            faults.push((end, Fault::Heal));
-        }
-    }
-    for _ in 0..sc.restarts {
-        let at = rng.random_range(0..span);
-        let down_for = rng.random_range(1..=(span / 20).max(2));
-        let who = rng.random_range(0..n);
-        faults.push((at, Fault::Crash(who)));
-        faults.push((at + down_for, Fault::Restart(who)));
-    }
-    faults.sort_by_key(|(t, _)| *t);
-    Script { ops, ticks, faults }
-}
-
-struct Sim<'a, M: Model> {
+struct Run<'a, W: Workload, N: Node<W>> {
     sc: &'a Scenario,
     mode: Mode,
-    replicas: Vec<Replica<M>>,
-    clients: Vec<Client>,
-    oracle: M::Oracle,
-    groups: Option<Vec<u8>>,
-    net: BinaryHeap<Reverse<Message>>,
-    rng: ChaCha8Rng,
+    script: &'a Script,
+    nodes: Vec<N>,
+    net: Network<N::Payload>,
+    sessions: Sessions,
+    /// The join of every accepted write's delta: what every replica must end equal to.
+    reference: W::State,
+    /// Every accepted write, as a count per replica.
+    total: VectorClock<ReplicaId>,
     now: u64,
-    next_msg: u64,
+    round: u64,
+    healed: bool,
     report: Report,
+    trace: Vec<TracePoint>,
 }
 
-/// Runs one scenario for the type modelled by `M` in one sync mode.
-///
-/// `progress` is called with the number of operations done, now and then.
-#[must_use]
-pub fn simulate<M: Model>(sc: &Scenario, mode: Mode, progress: &mut dyn FnMut(u64)) -> Report
-where
-    M::State: WireType,
-{
-    let mut report = Report::new(std::any::type_name::<M::State>(), mode, sc);
-    if let Err(e) = sc.validate() {
-        report.failures.push(e.to_string());
-        return report;
+impl<'a, W: Workload, N: Node<W>> Run<'a, W, N> {
+    fn new(sc: &'a Scenario, mode: Mode, script: &'a Script, report: Report) -> Self {
+        let n = sc.replicas;
+        let keys: Arc<[String]> = script.keys.as_slice().into();
+        Run {
+            sc,
+            mode,
+            script,
+            nodes: (0..n).map(|i| N::new(i, n, &keys)).collect(),
+            net: Network::new(sc),
+            sessions: Sessions::new(sc.clients, n),
+            reference: W::State::default(),
+            total: VectorClock::new(),
+            now: 0,
+            round: 0,
+            healed: false,
+            report,
+            trace: Vec::new(),
+        }
     }
-    let script = build_script::<M>(sc);
-    let n = sc.replicas;
-    let mut sim = Sim::<M> {
-        sc,
-        mode,
-        replicas: (0..n)
-            .map(|i| Replica {
-                live: Some(Live {
-                    state: M::initial(),
-                    context: M::replica(i),
-                    seen: DotContext::new(),
-                }),
-                disk: (Vec::new(), Vec::new()),
-                outbox: Vec::new(),
-                next_seq: 1,
-                acked: vec![0; n],
-            })
-            .collect(),
-        clients: (0..sc.clients)
-            .map(|c| Client {
-                home: c % n,
-                token: VectorClock::new(),
-                own: DotContext::new(),
-                observed: DotContext::new(),
-            })
-            .collect(),
-        oracle: M::oracle(),
-        groups: None,
-        net: BinaryHeap::new(),
-        rng: ChaCha8Rng::seed_from_u64(sc.seed ^ 0x4E37_0000_0000_0002),
-        now: 0,
-        next_msg: 0,
-        report,
-    };
-    sim.run(&script, progress);
-    sim.report
-}
 
-impl<M: Model> Sim<'_, M>
-where
-    M::State: WireType,
-{
-    fn run(&mut self, script: &Script<M::Op>, progress: &mut dyn FnMut(u64)) {
+    fn run(mut self, progress: &mut dyn FnMut(u64)) -> Outcome {
+        let script = self.script;
         let mut faults = script.faults.iter().peekable();
-        for (t, (op, plan)) in script.ops.iter().zip(&script.ticks).enumerate() {
+        for (t, tick) in script.ticks.iter().enumerate() {
             self.now = t as u64;
             while let Some((_, fault)) = faults.next_if(|(at, _)| *at <= self.now) {
                 self.fault(fault);
             }
-            self.deliver_due();
-            self.client_write(plan, op);
-            self.client_read(plan);
-            if self.now.is_multiple_of(self.sc.gossip_interval) {
-                self.gossip();
+            self.step();
+            let mut write = tick.write;
+            let mut read_key = tick.read_key;
+            if !W::KEYED {
+                write.key = 0;
+                read_key = 0;
             }
+            self.client_write(tick.writer, tick.writer_moves, write);
+            self.client_read(tick.reader, tick.reader_moves, read_key);
+            self.gossip_if_due();
             if t % 1024 == 0 {
                 progress(t as u64);
             }
         }
-        progress(script.ops.len() as u64);
-        // Heal: end every partition, restart every crashed replica.
-        self.groups = None;
-        for i in 0..self.replicas.len() {
-            self.restart(i);
+        progress(script.ticks.len() as u64);
+        self.heal();
+        self.converge();
+        self.finish()
+    }
+
+    /// What every tick does first: time passes, messages due arrive, waiting reads retry.
+    fn step(&mut self) {
+        for node in &mut self.nodes {
+            node.tick(self.now);
         }
-        self.converge_by_gossip();
-        self.final_exchange();
+        loop {
+            let nodes = &self.nodes;
+            let Some(d) = self
+                .net
+                .next_due(self.now, |i| nodes.get(i).is_some_and(N::is_up))
+            else {
+                break;
+            };
+            let Some(node) = self.nodes.get_mut(d.to) else {
+                continue;
+            };
+            if let Err(e) = node.receive(d.from, d.payload) {
+                self.report.failures.push(format!("replica {}: {e}", d.to));
+            }
+        }
+        let waiting = std::mem::take(&mut self.sessions.waiting);
+        for w in waiting {
+            if !self.try_read(w) {
+                if self.now.saturating_sub(w.since) >= self.sc.read_timeout {
+                    self.sessions.stats.gave_up += 1;
+                } else {
+                    self.sessions.waiting.push_back(w);
+                }
+            }
+        }
+    }
+
+    fn gossip_if_due(&mut self) {
+        if !self.now.is_multiple_of(self.sc.gossip_interval) {
+            return;
+        }
+        for node in &mut self.nodes {
+            if node.is_up() {
+                node.gossip(self.now, &mut self.net);
+            }
+        }
+        self.round += 1;
+        self.trace.push(TracePoint {
+            round: self.round,
+            missing: N::missing(&self.nodes, &self.total),
+            bytes: self.net.traffic.bytes(),
+            reads_waiting: self.sessions.waiting.len() as u32,
+            healed: self.healed,
+        });
+    }
+
+    /// Replicas that lack a write made anywhere (down ones count). For the article's scheme,
+    /// which cannot say what it holds: replicas whose store differs from replica 0's.
+    fn divergent(&self) -> u32 {
+        if self.mode == Mode::Seed {
+            let Some(first) = self.nodes.first() else {
+                return 0;
+            };
+            return self.nodes.iter().filter(|n| !n.same_as(first)).count() as u32;
+        }
+        self.nodes
+            .iter()
+            .filter(|n| n.frontier() != Some(&self.total))
+            .count() as u32
     }
 
     fn fault(&mut self, fault: &Fault) {
         match fault {
             Fault::Partition(groups) => {
-                self.groups = Some(groups.clone());
-                self.report.partitions += 1;
+                self.net.partition(groups.clone());
+                self.report.faults.partitions += 1;
             }
-            Fault::Heal => self.groups = None,
+            Fault::Heal => self.net.heal(),
             Fault::Crash(i) => self.crash(*i),
             Fault::Restart(i) => self.restart(*i),
         }
     }
 
-    fn up(&self, i: usize) -> bool {
-        self.replicas[i].live.is_some()
-    }
-
     fn crash(&mut self, i: usize) {
-        // Keep at least one replica up so clients always have somewhere to go.
-        let up = (0..self.replicas.len()).filter(|&j| self.up(j)).count();
-        if up <= 1 {
+        // Keep one replica up, so clients always have somewhere to go.
+        if self.nodes.iter().filter(|n| n.is_up()).count() <= 1 {
             return;
         }
-        let replica = &mut self.replicas[i];
-        let Some(live) = replica.live.take() else {
+        let Some(node) = self.nodes.get_mut(i) else {
             return;
         };
-        match (codec::encode(&live.state), codec::encode(&live.seen)) {
-            (Ok(state), Ok(seen)) => replica.disk = (state, seen),
-            (Err(e), _) | (_, Err(e)) => {
-                self.report
-                    .failures
-                    .push(format!("replica {i} could not persist: {e}"));
-                replica.live = Some(live);
-                return;
-            }
+        if node.is_up() {
+            self.report.faults.lost_on_crash += node.crash() as u64;
+            self.report.faults.crashes += 1;
         }
-        self.report.crashes += 1;
     }
 
     fn restart(&mut self, i: usize) {
-        let replica = &mut self.replicas[i];
-        if replica.live.is_some() {
+        let Some(node) = self.nodes.get_mut(i) else {
+            return;
+        };
+        if node.is_up() {
             return;
         }
-        let state = codec::decode::<M::State>(&replica.disk.0);
-        let seen = codec::decode::<DotContext<u64>>(&replica.disk.1);
-        match (state, seen) {
-            (Ok(state), Ok(seen)) => {
-                let mut context = M::replica(i);
-                M::observe(&mut context, &state);
-                replica.live = Some(Live {
-                    state,
-                    context,
-                    seen,
-                });
-                self.report.restarts += 1;
-            }
-            (Err(e), _) => {
-                self.report
-                    .failures
-                    .push(format!("replica {i} could not restart: {e}"));
-            }
-            (_, Err(e)) => {
-                self.report
-                    .failures
-                    .push(format!("replica {i} could not restart: {e}"));
-            }
+        match node.restart() {
+            Ok(()) => self.report.faults.restarts += 1,
+            Err(e) => self
+                .report
+                .failures
+                .push(format!("replica {i} could not restart: {e}")),
         }
     }
 
-    fn connected(&self, a: usize, b: usize) -> bool {
-        match &self.groups {
-            None => true,
-            Some(g) => g.get(a) == g.get(b),
-        }
+    /// The first replica up at or after `from`.
+    fn up_from(&self, from: usize) -> Option<usize> {
+        let n = self.nodes.len();
+        (0..n)
+            .map(|k| (from + k) % n)
+            .find(|&j| self.nodes[j].is_up())
     }
 
-    /// The first up replica at or after `i`.
-    fn up_from(&self, i: usize) -> Option<usize> {
-        let n = self.replicas.len();
-        (0..n).map(|k| (i + k) % n).find(|&j| self.up(j))
-    }
-
-    /// Moves the client if the plan says so, and returns where it starts looking.
-    fn home_of(&mut self, client: usize, moves: Option<usize>) -> usize {
-        let c = &mut self.clients[client];
+    fn home(&mut self, client: u16, moves: Option<u8>) -> usize {
+        let c = &mut self.sessions.clients[usize::from(client)];
         if let Some(to) = moves {
-            c.home = to;
+            c.home = usize::from(to);
         }
         c.home
     }
 
-    fn client_write(&mut self, plan: &TickPlan, op: &M::Op) {
-        let home = self.home_of(plan.writer, plan.writer_moves);
-        let Some(at) = self.up_from(home) else { return };
-        self.report.operations += 1;
-        let Some(live) = self.replicas[at].live.as_mut() else {
+    fn client_write(&mut self, client: u16, moves: Option<u8>, op: Op) {
+        let home = self.home(client, moves);
+        self.report.writes.attempted += 1;
+        // With sessions, a write goes where the session can be served (its home first), so
+        // that the session's token stays one a replica holds; else to the home, or the next
+        // replica up.
+        let token = &self.sessions.clients[usize::from(client)].token;
+        let n = self.nodes.len();
+        let serving = self.sc.sessions.then(|| {
+            (0..n).map(|k| (home + k) % n).find(|&j| {
+                let node = &self.nodes[j];
+                node.is_up() && node.can_serve(token)
+            })
+        });
+        let Some(at) = serving.flatten().or_else(|| self.up_from(home)) else {
+            self.report.writes.refused_down += 1;
             return;
         };
-        let Some(delta) = M::apply(&mut live.context, &mut live.state, op, &mut self.oracle) else {
-            self.report.refused += 1;
-            return;
-        };
-        let write = live.seen.next_dot(actor(at));
-        live.seen.insert(write);
-        let client = &mut self.clients[plan.writer];
-        client.own.insert(write);
-        client.token.apply(write);
-        let replica = &mut self.replicas[at];
-        let seq = replica.next_seq;
-        replica.next_seq += 1;
-        if self.mode == Mode::Delta {
-            replica.outbox.push(Outgoing { seq, delta, write });
+        match self.nodes[at].write(op, &self.script.keys) {
+            Ok(written) => {
+                let w = &mut self.report.writes;
+                w.applied += 1;
+                w.redirected += u64::from(at != home);
+                let id = replica_id(at);
+                let number = written.token.writes_of(&id);
+                if number > 0 {
+                    self.total.apply(Dot::new(id, number));
+                }
+                if let Some(delta) = &written.delta {
+                    let len = codec::encoded_len(delta).unwrap_or(0) as u64;
+                    self.report.bytes.lower_bound += len * (self.nodes.len() as u64 - 1);
+                    self.reference.merge(delta);
+                }
+                self.sessions
+                    .wrote(client, op.key, &written.token, written.marks);
+            }
+            Err(WriteRefused::Type(Refusal::Overflow)) => self.report.writes.refused_overflow += 1,
+            Err(WriteRefused::LostState) => self.report.writes.refused_lost_state += 1,
         }
-        self.report.applied += 1;
     }
 
-    fn client_read(&mut self, plan: &TickPlan) {
-        let n = self.replicas.len();
-        let home = self.home_of(plan.reader, plan.reader_moves);
-        let client = &self.clients[plan.reader];
-        // The client asks its own replica first, then the others in order.
+    fn client_read(&mut self, client: u16, moves: Option<u8>, key: u32) {
+        self.home(client, moves);
+        self.report.reads_attempted += 1;
+        let w = Waiting {
+            client,
+            key,
+            since: self.now,
+        };
+        if !self.try_read(w) {
+            self.sessions.waiting.push_back(w);
+        }
+    }
+
+    /// Serves `w` from the client's home replica, or the first other one that can serve it;
+    /// `false` when none can yet.
+    fn try_read(&mut self, w: Waiting) -> bool {
+        let n = self.nodes.len();
+        let c = &self.sessions.clients[usize::from(w.client)];
+        let home = c.home;
+        let sessions = self.sc.sessions;
         let serving = (0..n).map(|k| (home + k) % n).find(|&j| {
-            let Some(live) = self.replicas[j].live.as_ref() else {
-                return false;
-            };
-            // With sessions, a replica serves the read only once it has seen the token.
-            !self.sc.sessions
-                || matches!(
-                    client.token.partial_cmp(live.seen.vector()),
-                    Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)
-                )
+            let node = &self.nodes[j];
+            node.is_up() && (!sessions || node.can_serve(&c.token))
         });
         let Some(at) = serving else {
-            self.report.reads_waited += 1;
-            return;
-        };
-        let Some(live) = self.replicas[at].live.as_ref() else {
-            return;
-        };
-        let client = &mut self.clients[plan.reader];
-        // The checker: independent of the token, compares write sets.
-        let seen_all = |set: &DotContext<u64>| set.is_empty() || *set <= live.seen;
-        if !seen_all(&client.own) {
-            self.report.ryw_violations += 1;
-        }
-        if !seen_all(&client.observed) {
-            self.report.monotonic_violations += 1;
-        }
-        client.observed.merge(&live.seen);
-        client.token.merge(live.seen.vector());
-        self.report.reads += 1;
-    }
-
-    fn send(&mut self, from: usize, to: usize, payload: Payload) {
-        self.report.messages += 1;
-        self.report.bytes += payload.bytes() as u64;
-        if !self.connected(from, to) {
-            self.report.cut += 1;
-            return;
-        }
-        if self.rng.random_bool(self.sc.drop) {
-            self.report.dropped += 1;
-            return;
-        }
-        let copies = if self.rng.random_bool(self.sc.dup) {
-            self.report.duplicated += 1;
-            2
-        } else {
-            1
-        };
-        for _ in 0..copies {
-            let delay = self.rng.random_range(1..=self.sc.max_delay);
-            self.next_msg += 1;
-            self.net.push(Reverse(Message {
-                deliver_at: self.now + delay,
-                id: self.next_msg,
-                from,
-                to,
-                payload: payload.clone(),
-            }));
-        }
-    }
-
-    fn gossip(&mut self) {
-        let n = self.replicas.len();
-        for from in 0..n {
-            if !self.up(from) {
-                continue;
-            }
-            match self.mode {
-                Mode::Full => {
-                    let to = (from + self.rng.random_range(1..n)) % n;
-                    let Some(live) = self.replicas[from].live.as_ref() else {
-                        continue;
-                    };
-                    match (codec::encode(&live.state), codec::encode(&live.seen)) {
-                        (Ok(state), Ok(seen)) => self.send(from, to, Payload::Full { state, seen }),
-                        (Err(e), _) | (_, Err(e)) => self.report.failures.push(e.to_string()),
-                    }
-                }
-                Mode::Delta => {
-                    for to in (0..n).filter(|&to| to != from) {
-                        if let Some(payload) = self.delta_for(from, to) {
-                            self.send(from, to, payload);
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// The join of `from`'s deltas that `to` has not acknowledged, with the writes they hold.
-    ///
-    /// `to` acknowledged every earlier delta, and a replica's own writes are numbered without
-    /// gaps, so after merging the batch `to` holds every write of `from` up to the batch's last:
-    /// the write set travels as one vector entry.
-    fn delta_for(&mut self, from: usize, to: usize) -> Option<Payload> {
-        let replica = &self.replicas[from];
-        let acked = replica.acked[to];
-        let mut pending = replica.outbox.iter().filter(|o| o.seq > acked);
-        let first = pending.next()?;
-        let mut batch = first.delta.clone();
-        let (mut upto, mut last) = (first.seq, first.write);
-        for o in pending {
-            batch.merge(&o.delta);
-            (upto, last) = (o.seq, o.write);
-        }
-        let writes: DotContext<u64> = VectorClock::from_iter([(last.actor, last.counter)]).into();
-        match (codec::encode(&batch), codec::encode(&writes)) {
-            (Ok(state), Ok(writes)) => Some(Payload::Delta {
-                upto,
-                state,
-                writes,
-            }),
-            (Err(e), _) | (_, Err(e)) => {
-                self.report.failures.push(e.to_string());
-                None
-            }
-        }
-    }
-
-    fn deliver_due(&mut self) {
-        while self
-            .net
-            .peek()
-            .is_some_and(|Reverse(m)| m.deliver_at <= self.now)
-        {
-            let Some(Reverse(msg)) = self.net.pop() else {
-                break;
-            };
-            if !self.up(msg.to) {
-                self.report.lost_down += 1;
-                continue;
-            }
-            if !self.connected(msg.from, msg.to) {
-                self.report.cut += 1;
-                continue;
-            }
-            self.report.delivered += 1;
-            self.receive(msg);
-        }
-    }
-
-    fn receive(&mut self, msg: Message) {
-        let (from, to) = (msg.from, msg.to);
-        match msg.payload {
-            Payload::Full { state, seen } => {
-                self.absorb(to, &state, &seen);
-            }
-            Payload::Delta {
-                upto,
-                state,
-                writes,
-            } => {
-                if self.absorb(to, &state, &writes) {
-                    self.send(to, from, Payload::Ack { upto });
-                }
-            }
-            Payload::Ack { upto } => {
-                let replica = &mut self.replicas[to];
-                replica.acked[from] = replica.acked[from].max(upto);
-                let floor = replica
-                    .acked
-                    .iter()
-                    .enumerate()
-                    .filter(|&(peer, _)| peer != to)
-                    .map(|(_, a)| *a)
-                    .min()
-                    .unwrap_or(0);
-                replica.outbox.retain(|o| o.seq > floor);
-            }
-        }
-    }
-
-    /// Decodes and merges a state and its write set; false if the bytes were refused.
-    fn absorb(&mut self, to: usize, state: &[u8], seen: &[u8]) -> bool {
-        let incoming = match codec::decode::<M::State>(state) {
-            Ok(s) => s,
-            Err(e) => {
-                self.report
-                    .failures
-                    .push(format!("replica {to} refused a state: {e}"));
-                return false;
-            }
-        };
-        let writes = match codec::decode::<DotContext<u64>>(seen) {
-            Ok(s) => s,
-            Err(e) => {
-                self.report
-                    .failures
-                    .push(format!("replica {to} refused a write set: {e}"));
-                return false;
-            }
-        };
-        let Some(live) = self.replicas[to].live.as_mut() else {
             return false;
         };
-        live.state.merge(&incoming);
-        M::observe(&mut live.context, &incoming);
-        live.seen.merge(&writes);
+        let node = &self.nodes[at];
+        let key = self
+            .script
+            .keys
+            .get(w.key as usize)
+            .map_or("", String::as_str);
+        let (view, token) = node.read(key, &c.token);
+        self.sessions
+            .served(w, self.now, at != home, |m| node.holds(key, m), view, token);
         true
     }
 
-    fn all_equal(&self) -> bool {
-        let mut states = self
-            .replicas
-            .iter()
-            .filter_map(|r| r.live.as_ref().map(|l| &l.state));
-        let Some(first) = states.next() else {
-            return true;
-        };
-        states.all(|s| s == first)
+    fn heal(&mut self) {
+        self.net.heal();
+        self.healed = true;
+        for i in 0..self.nodes.len() {
+            self.restart(i);
+        }
     }
 
-    fn converge_by_gossip(&mut self) {
-        for round in 1..=self.sc.max_rounds {
+    fn converged(&self) -> bool {
+        if self.mode == Mode::Seed {
+            return self.divergent() == 0;
+        }
+        self.divergent() == 0
+            && self
+                .nodes
+                .iter()
+                .all(|n| n.state() == Some(&self.reference))
+    }
+
+    fn converge(&mut self) {
+        let limit = if self.mode == Mode::Seed {
+            self.sc.max_rounds.min(SEED_ROUNDS)
+        } else {
+            self.sc.max_rounds
+        };
+        for round in 1..=limit {
             for _ in 0..self.sc.gossip_interval {
                 self.now += 1;
-                self.deliver_due();
-                if self.now.is_multiple_of(self.sc.gossip_interval) {
-                    self.gossip();
-                }
+                self.step();
+                self.gossip_if_due();
             }
-            if self.all_equal() {
+            if self.converged() {
                 self.report.rounds_to_converge = Some(round);
-                return;
+                break;
             }
         }
+        // Reads still waiting once the rounds are over never found a replica.
+        self.sessions.stats.gave_up += self.sessions.waiting.len() as u64;
+        self.sessions.waiting.clear();
     }
 
-    fn final_exchange(&mut self) {
-        let states: Vec<M::State> = self
-            .replicas
-            .iter()
-            .filter_map(|r| r.live.as_ref().map(|l| l.state.clone()))
-            .collect();
-        if states.len() != self.replicas.len() {
-            self.report
-                .failures
-                .push("a replica is still down after the heal".to_owned());
-        }
-        let mut join = M::initial();
-        for s in &states {
-            join.merge(s);
-        }
-        // Every replica merges every other state, each in its own shuffled order.
-        let mut order: Vec<usize> = (0..states.len()).collect();
-        let mut finals = Vec::with_capacity(states.len());
-        for replica in &mut self.replicas {
-            let Some(live) = replica.live.as_mut() else {
-                continue;
-            };
-            order.shuffle(&mut self.rng);
-            for &k in &order {
-                let s = &states[k];
-                live.state.merge(s);
-                M::observe(&mut live.context, s);
-            }
-            finals.push(live.state.clone());
-        }
-        let diverged = finals.iter().filter(|s| **s != join).count();
-        self.report.converged = diverged == 0 && !finals.is_empty();
-        if diverged > 0 {
-            self.report.failures.push(format!(
-                "{diverged} of {} replicas differ from the join of all states after the full exchange",
-                finals.len()
+    fn finish(mut self) -> Outcome {
+        let divergent = self.divergent();
+        let r = &mut self.report;
+        r.reads = self.sessions.stats.clone().into();
+        r.messages = self.net.traffic.into();
+        r.bytes.state = self.net.traffic.state_bytes;
+        r.bytes.metadata = self.net.traffic.meta_bytes;
+        let up = self.nodes.iter().filter(|n| n.is_up()).count();
+        if up != self.nodes.len() {
+            r.failures.push(format!(
+                "{} replicas still down after the heal",
+                self.nodes.len() - up
             ));
         }
-        let expected = M::expected(&self.oracle);
-        let got = M::value(&join);
-        self.report.matches_oracle = expected == got;
-        if !self.report.matches_oracle {
-            self.report.failures.push(format!(
-                "value {got:?} differs from the oracle's {expected:?}"
-            ));
-        }
-        match codec::encode(&join) {
-            Ok(bytes) => {
-                self.report.final_state_bytes = bytes.len() as u64;
-                self.report.digest = fnv1a(&bytes);
+        if self.mode == Mode::Seed {
+            let differing = N::differing_keys(&self.nodes, &self.script.keys);
+            r.converged = differing.is_empty() && divergent == 0;
+            r.matches_reference = None;
+            r.keys_differing = differing.len() as u64;
+            r.keys_differing_sample = differing.into_iter().take(5).collect();
+            r.final_state_bytes = self.nodes.first().map_or(0, |n| n.state_bytes()) as u64;
+        } else {
+            let differ = self
+                .nodes
+                .iter()
+                .filter(|n| n.state() != Some(&self.reference))
+                .count();
+            r.converged = divergent == 0 && differ == 0;
+            r.matches_reference = Some(differ == 0);
+            if differ > 0 {
+                r.failures.push(format!(
+                    "{differ} of {} replicas differ from the join of every accepted write",
+                    self.nodes.len()
+                ));
             }
-            Err(e) => self.report.failures.push(e.to_string()),
+            match codec::encode(&self.reference) {
+                Ok(bytes) => {
+                    r.final_state_bytes = bytes.len() as u64;
+                    r.digest = format!("{:016x}", fnv1a(&bytes));
+                }
+                Err(e) => r.failures.push(e.to_string()),
+            }
+        }
+        Outcome {
+            report: self.report,
+            trace: Trace {
+                mode: self.mode.name().to_owned(),
+                points: self.trace,
+            },
         }
     }
 }
@@ -702,4 +433,77 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01B3)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use concord_core::ReplicaId;
+    use concord_counter::GCounter;
+
+    use super::*;
+    use crate::script::OpKind;
+    use crate::workload::{Mark, Refusal};
+
+    /// A counter whose writes return an empty delta: the replicas never learn each other's
+    /// writes, which the checks must report.
+    #[derive(Debug)]
+    struct Forgetful;
+
+    impl Workload for Forgetful {
+        type State = GCounter;
+        type Writer = ();
+        const KEYED: bool = false;
+
+        fn writer(_: ReplicaId, _: &GCounter) {}
+
+        fn write(
+            (): &mut (),
+            actor: ReplicaId,
+            state: &mut GCounter,
+            op: Op,
+            _: &[String],
+        ) -> Result<(GCounter, Vec<Mark>), Refusal> {
+            let by = match op.kind {
+                OpKind::Put(n) => u64::from(n % 10) + 1,
+                OpKind::Delete => 1,
+            };
+            state.increment(actor, by)?;
+            Ok((GCounter::new(), vec![Mark::Count(actor, state.get(&actor))]))
+        }
+
+        fn view(state: &GCounter, _: &str) -> Vec<Mark> {
+            state.iter().map(|(a, n)| Mark::Count(*a, n)).collect()
+        }
+
+        fn holds(state: &GCounter, _: &str, mark: &Mark) -> bool {
+            matches!(mark, Mark::Count(a, n) if state.get(a) >= *n)
+        }
+    }
+
+    #[test]
+    fn lost_writes_are_reported_as_diverged_in_every_mode() {
+        let sc = Scenario {
+            ops: 300,
+            max_rounds: 20,
+            ..Scenario::default()
+        };
+        for mode in Mode::CONCORD {
+            let r = simulate::<Forgetful>("forgetful", &sc, mode, &mut |_| {}).report;
+            assert!(!r.passed(), "{mode}: {r:#?}");
+            assert_eq!(r.outcome(), "DIVERGED");
+            assert_eq!(r.rounds_to_converge, None);
+            assert!(!r.failures.is_empty());
+        }
+    }
+
+    #[test]
+    fn an_invalid_scenario_is_refused_with_its_reason() {
+        let sc = Scenario {
+            replicas: 1,
+            ..Scenario::default()
+        };
+        let r = simulate::<Forgetful>("forgetful", &sc, Mode::Sync, &mut |_| {}).report;
+        assert!(!r.passed());
+        assert!(r.failures[0].contains("replicas must be between 2 and 64"));
+    }
 }

@@ -10,15 +10,20 @@
 )]
 
 mod engine;
+mod network;
 mod plot;
 mod registry;
+mod replicas;
 mod report;
 mod scenario;
+mod script;
+mod sessions;
 mod trace;
+mod workload;
 
-pub use engine::simulate;
+pub use engine::Outcome;
 pub use plot::{PlotError, plot_svg};
-pub use registry::{SimType, TYPES, find};
-pub use report::{Report, table};
+pub use registry::{SimType, TYPES, default_types, find};
+pub use report::{Bytes, Faults, Messages, Reads, Report, SCHEMA_VERSION, Writes, table};
 pub use scenario::{Mode, Scenario, ScenarioError};
 pub use trace::{Trace, TracePoint, write_csv};

@@ -77,8 +77,8 @@ impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for PlotE
 
 /// Draws the traces into an SVG file at `path`, replacing any file there.
 ///
-/// Two panels are stacked under the `title`: "replicas missing writes" (each mode's divergent
-/// replicas per round) and "bytes shipped" (each mode's cumulative bytes, on a log axis in
+/// Two panels are stacked under the `title`: "writes not yet at every replica" (each mode's
+/// writes missing per round, summed over the replicas) and "bytes shipped" (each mode's cumulative bytes, on a log axis in
 /// decimal units: 1 KB = 1000 bytes). The x axis is the gossip round; the rounds from the
 /// first healed point of any trace on are shaded, with a line and a "heal" mark where they
 /// start. A legend in the first panel names the modes by colour. Empty traces, or no traces,
@@ -104,7 +104,7 @@ fn render(title: &str, traces: &[Trace]) -> Result<String, PlotError> {
             .margin(8, 8, 8, 8)
             .titled(title, (FAMILY, 30).into_font().style(FontStyle::Bold))?;
         let (top, bottom) = body.split_vertically(body.dim_in_pixel().1 / 2);
-        divergent_panel(&top, traces, &extent)?;
+        missing_panel(&top, traces, &extent)?;
         bytes_panel(&bottom, traces, &extent)?;
         root.present()?;
     }
@@ -118,8 +118,8 @@ struct Extent {
     rounds: Range<u64>,
     /// The first round after the heal, if any trace has one.
     heal: Option<u64>,
-    /// The most divergent replicas in any round.
-    divergent: u32,
+    /// The most writes missing in any round.
+    missing: u64,
     /// Bytes on the log y axis: powers of ten around every positive count (never empty).
     bytes: Range<f64>,
 }
@@ -130,7 +130,7 @@ impl Extent {
         let first = points().map(|p| p.round).min().unwrap_or(0);
         let last = points().map(|p| p.round).max().unwrap_or(0);
         let heal = points().filter(|p| p.healed).map(|p| p.round).min();
-        let divergent = points().map(|p| p.divergent).max().unwrap_or(0);
+        let missing = points().map(|p| p.missing).max().unwrap_or(0);
         let low = points().map(|p| p.bytes).filter(|&b| b > 0).min();
         let high = points().map(|p| p.bytes).max().unwrap_or(0);
         let bytes = match low {
@@ -151,7 +151,7 @@ impl Extent {
                 first.saturating_sub(1)..first
             },
             heal,
-            divergent,
+            missing,
             bytes,
         }
     }
@@ -168,27 +168,27 @@ fn power_of_ten_above(x: f64) -> f64 {
 }
 
 /// Replicas missing writes per round, with the legend.
-fn divergent_panel(
+fn missing_panel(
     area: &DrawingArea<SVGBackend<'_>, Shift>,
     traces: &[Trace],
     extent: &Extent,
 ) -> Result<(), PlotError> {
     // Headroom above the highest line, and room for the heal mark.
     let top = extent
-        .divergent
-        .saturating_add(extent.divergent / 8)
+        .missing
+        .saturating_add(extent.missing / 8)
         .saturating_add(1);
     let mut chart = ChartBuilder::on(area)
-        .caption("replicas missing writes", (FAMILY, 24))
+        .caption("writes not yet at every replica", (FAMILY, 24))
         .margin(10)
         .margin_right(24)
         .x_label_area_size(44)
         .y_label_area_size(84)
-        .build_cartesian_2d(extent.rounds.clone(), 0u32..top)?;
+        .build_cartesian_2d(extent.rounds.clone(), 0u64..top)?;
     chart
         .configure_mesh()
         .x_desc("gossip round")
-        .y_desc("replicas")
+        .y_desc("writes")
         .y_labels(usize::try_from(top).unwrap_or(usize::MAX).clamp(2, 10))
         .label_style((FAMILY, 17))
         .axis_desc_style((FAMILY, 18))
@@ -198,14 +198,14 @@ fn divergent_panel(
         draw_heal(&mut chart, heal, extent.rounds.end, 0, top)?;
         // An empty series that only carries the legend entry of the shading.
         chart
-            .draw_series(std::iter::empty::<Rectangle<(u64, u32)>>())?
+            .draw_series(std::iter::empty::<Rectangle<(u64, u64)>>())?
             .label("after the heal")
             .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], HEALED.filled()));
     }
     for (trace, colour) in traces.iter().zip(COLOURS.iter().cycle()) {
         chart
             .draw_series(LineSeries::new(
-                trace.points.iter().map(|p| (p.round, p.divergent)),
+                trace.points.iter().map(|p| (p.round, p.missing)),
                 colour.stroke_width(2),
             ))?
             .label(trace.mode.as_str())
@@ -339,18 +339,18 @@ mod tests {
                 let points = (0..120u64)
                     .map(|round| {
                         let healed = round >= 80;
-                        let divergent = if healed {
+                        let missing = if healed {
                             let behind = 80 + lag * 2;
-                            u32::try_from(behind.saturating_sub(round).min(8)).unwrap()
+                            behind.saturating_sub(round).min(8) * 40
                         } else {
-                            u32::try_from(2 + (round / 10 + lag) % 4).unwrap()
+                            (2 + (round / 10 + lag) % 4) * 40
                         };
                         bytes += per_round * (1 + round % 3);
                         TracePoint {
                             round,
-                            divergent,
+                            missing,
                             bytes,
-                            reads_waiting: divergent / 2,
+                            reads_waiting: u32::try_from(missing / 80).unwrap(),
                             healed,
                         }
                     })
@@ -373,7 +373,7 @@ mod tests {
         assert!(svg.trim_end().ends_with("</svg>"));
         for text in [
             "OrSet, 5 replicas, seed 7",
-            "replicas missing writes",
+            "writes not yet at every replica",
             "bytes shipped",
             "gossip round",
             "heal",
@@ -404,7 +404,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let zero = |round, healed| TracePoint {
             round,
-            divergent: 0,
+            missing: 0,
             bytes: 0,
             reads_waiting: 0,
             healed,
@@ -427,7 +427,7 @@ mod tests {
                 mode: "sync".into(),
                 points: vec![TracePoint {
                     bytes: u64::MAX,
-                    divergent: u32::MAX,
+                    missing: u64::MAX,
                     ..zero(u64::MAX, true)
                 }],
             }],

@@ -1,65 +1,90 @@
-use concord_core::codec::WireType;
-use concord_core::laws::Model;
-
-use crate::engine::simulate;
-use crate::report::Report;
+use crate::engine::{Outcome, simulate};
 use crate::scenario::{Mode, Scenario};
+use crate::workload::{
+    Clock, Counter, DisableWins, EnableWins, KvLwwMap, KvOrMap, Register, Resettable, Set, UpDown,
+    Workload,
+};
 
 /// One simulated type: a name for the command line, a title for the table, and its runner.
-///
-/// Every type of the family is listed once in [`TYPES`], as [`SimType::of`] over its law-kit
-/// model: the model already says how to perform operations and what the oracle expects, so
-/// adding a type to the simulator is one line.
 #[derive(Clone, Copy, Debug)]
 pub struct SimType {
     /// Name on the command line (`--type`).
     pub name: &'static str,
     /// Title of the type's table.
     pub title: &'static str,
-    /// Runs a scenario in a mode, reporting progress in operations done.
-    pub run: fn(&Scenario, Mode, &mut dyn FnMut(u64)) -> Report,
+    /// Whether it is one of the key-value stores of the default run, which also run the
+    /// article's scheme (`seed` mode) on their script.
+    pub key_value: bool,
+    run: fn(&'static str, &Scenario, Mode, &mut dyn FnMut(u64)) -> Outcome,
 }
 
 impl SimType {
-    /// The entry for the type modelled by `M`.
-    #[must_use]
-    pub const fn of<M: Model>(name: &'static str, title: &'static str) -> Self
-    where
-        M::State: WireType,
-    {
+    const fn of<W: Workload>(name: &'static str, title: &'static str, key_value: bool) -> Self {
         SimType {
             name,
             title,
-            run: simulate::<M>,
+            key_value,
+            run: simulate::<W>,
         }
+    }
+
+    /// The modes this type runs in: the article's scheme for the key-value stores, then the
+    /// three CRDT modes.
+    #[must_use]
+    pub fn modes(&self) -> &'static [Mode] {
+        if self.key_value {
+            &Mode::ALL
+        } else {
+            &Mode::CONCORD
+        }
+    }
+
+    /// Runs `sc` in `mode`, calling `progress` with the writes done now and then. The
+    /// article's scheme runs for the key-value stores only; for another type, `Mode::Seed`
+    /// gives a report whose failure says so.
+    pub fn run(&self, sc: &Scenario, mode: Mode, progress: &mut dyn FnMut(u64)) -> Outcome {
+        if mode == Mode::Seed && !self.key_value {
+            return Outcome::refused(
+                self.name,
+                sc,
+                mode,
+                format!(
+                    "the article's scheme is a key-value store; {} does not run in seed mode",
+                    self.name
+                ),
+            );
+        }
+        (self.run)(self.name, sc, mode, progress)
     }
 }
 
 /// Every simulated type, in the order the command line runs them.
 pub const TYPES: &[SimType] = &[
-    SimType::of::<concord_counter::laws::GCounterModel>("g-counter", "GCounter"),
-    SimType::of::<concord_counter::laws::PnCounterModel>("pn-counter", "PnCounter"),
-    SimType::of::<concord_register::laws::LwwHybridModel>(
-        "lww-register",
-        "LwwRegister (hybrid logical clock stamps)",
+    SimType::of::<KvOrMap>(
+        "kv-or-map",
+        "Key-value store with siblings: OrMap<String, MvRegister<String>>",
+        true,
     ),
-    SimType::of::<concord_register::laws::MvModel>("mv-register", "MvRegister"),
-    SimType::of::<concord_set::laws::AddWinsModel>("lww-set", "LwwElementSet (add-wins)"),
-    SimType::of::<concord_set::laws::RemoveWinsModel>(
-        "lww-set-remove-wins",
-        "LwwElementSet (remove-wins)",
+    SimType::of::<KvLwwMap>(
+        "kv-lww-map",
+        "Key-value store, last writer wins: LwwMap<String, String> (Lamport stamps)",
+        true,
     ),
-    SimType::of::<concord_set::laws::OrSetModel>("or-set", "OrSet (observed-remove, add-wins)"),
-    SimType::of::<concord_map::laws::LwwMapModel>("lww-map", "LwwMap (Lamport stamps)"),
-    SimType::of::<concord_map::laws::OrMapModel>("or-map", "OrMap (of MvRegisters)"),
-    SimType::of::<concord_map::laws::EwFlagModel>("ew-flag", "EwFlag (enable-wins)"),
-    SimType::of::<concord_map::laws::DwFlagModel>("dw-flag", "DwFlag (disable-wins)"),
-    SimType::of::<concord_map::laws::CausalCounterModel>(
-        "causal-counter",
-        "CausalCounter (observed reset)",
-    ),
-    SimType::of::<concord_clock::laws::VectorClockModel>("vector-clock", "VectorClock"),
+    SimType::of::<Counter>("g-counter", "GCounter", false),
+    SimType::of::<UpDown>("pn-counter", "PnCounter", false),
+    SimType::of::<Register>("mv-register", "MvRegister<String>", false),
+    SimType::of::<Set>("or-set", "OrSet<String> (observed-remove, add-wins)", false),
+    SimType::of::<EnableWins>("ew-flag", "EwFlag (enable-wins)", false),
+    SimType::of::<DisableWins>("dw-flag", "DwFlag (disable-wins)", false),
+    SimType::of::<Resettable>("causal-counter", "CausalCounter (observed reset)", false),
+    SimType::of::<Clock>("vector-clock", "VectorClock", false),
 ];
+
+/// The names the default run uses: the key-value stores.
+#[must_use]
+pub fn default_types() -> Vec<&'static SimType> {
+    TYPES.iter().filter(|t| t.key_value).collect()
+}
 
 /// The entry called `name`.
 #[must_use]

@@ -10,8 +10,11 @@ pub struct TracePoint {
     /// Gossip round since the start of the run (the operation phase and the convergence phase
     /// after the heal both count).
     pub round: u64,
-    /// Replicas whose state still lacks some write made anywhere (0 = converged).
-    pub divergent: u32,
+    /// Writes made anywhere that replicas up still lack, summed over the replicas (0 once
+    /// every replica holds every write). For the article's scheme, which cannot say what
+    /// writes it holds: the keys at which a replica holds another value than the one with the
+    /// greatest version, summed over the replicas.
+    pub missing: u64,
     /// Bytes shipped so far in this run (cumulative), state and metadata together.
     pub bytes: u64,
     /// Reads waiting for a replica that can serve them, at the end of the round.
@@ -31,7 +34,7 @@ pub struct Trace {
 
 /// Writes one CSV row per round with one column group per run.
 ///
-/// The header is `round,<mode>_divergent,<mode>_bytes,<mode>_reads_waiting,...` for each
+/// The header is `round,<mode>_missing,<mode>_bytes,<mode>_reads_waiting,...` for each
 /// trace in order, plus a final `healed` column, `true` once any trace's point at that round
 /// is healed. There is one row per round that any trace has, in ascending order; a run that
 /// has no point at a round (a shorter run, after its last round) leaves its cells empty. A
@@ -43,7 +46,7 @@ pub struct Trace {
 pub fn write_csv<W: Write>(mut out: W, traces: &[Trace]) -> io::Result<()> {
     let mut line = String::from("round");
     for trace in traces {
-        for column in ["divergent", "bytes", "reads_waiting"] {
+        for column in ["missing", "bytes", "reads_waiting"] {
             line.push(',');
             push_field(&mut line, &format!("{}_{column}", trace.mode));
         }
@@ -65,7 +68,7 @@ pub fn write_csv<W: Write>(mut out: W, traces: &[Trace]) -> io::Result<()> {
             match points.get(&round) {
                 Some(p) => {
                     healed |= p.healed;
-                    let _ = write!(line, ",{},{},{}", p.divergent, p.bytes, p.reads_waiting);
+                    let _ = write!(line, ",{},{},{}", p.missing, p.bytes, p.reads_waiting);
                 }
                 None => line.push_str(",,,"),
             }
@@ -91,16 +94,10 @@ fn push_field(line: &mut String, field: &str) {
 mod tests {
     use super::*;
 
-    fn point(
-        round: u64,
-        divergent: u32,
-        bytes: u64,
-        reads_waiting: u32,
-        healed: bool,
-    ) -> TracePoint {
+    fn point(round: u64, missing: u64, bytes: u64, reads_waiting: u32, healed: bool) -> TracePoint {
         TracePoint {
             round,
-            divergent,
+            missing,
             bytes,
             reads_waiting,
             healed,
@@ -131,8 +128,8 @@ mod tests {
         ];
         assert_eq!(
             csv(&traces),
-            "round,full_divergent,full_bytes,full_reads_waiting,\
-             delta_divergent,delta_bytes,delta_reads_waiting,healed\n\
+            "round,full_missing,full_bytes,full_reads_waiting,\
+             delta_missing,delta_bytes,delta_reads_waiting,healed\n\
              0,3,0,1,3,0,2,false\n\
              1,2,640,0,1,96,0,true\n\
              2,0,1280,0,,,,true\n"
@@ -163,7 +160,7 @@ mod tests {
         }];
         assert_eq!(
             csv(&empty),
-            "round,seed_divergent,seed_bytes,seed_reads_waiting,healed\n"
+            "round,seed_missing,seed_bytes,seed_reads_waiting,healed\n"
         );
     }
 
@@ -175,7 +172,7 @@ mod tests {
         }];
         assert_eq!(
             csv(&traces),
-            "round,\"a,\"\"b\"\"_divergent\",\"a,\"\"b\"\"_bytes\",\
+            "round,\"a,\"\"b\"\"_missing\",\"a,\"\"b\"\"_bytes\",\
              \"a,\"\"b\"\"_reads_waiting\",healed\n4,0,0,0,false\n"
         );
     }

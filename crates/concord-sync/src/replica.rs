@@ -57,6 +57,16 @@ pub struct Config {
     /// Ticks (the caller's unit, see [`Replica::on_tick`]) after which an interval that was not
     /// acknowledged is sent again. Default 10.
     pub resend_after: u64,
+    /// Whether the replica forwards what it received from one peer to the others. Default
+    /// `true`: a write reaches every replica connected to its origin through any path, also
+    /// while the origin is down or cut off from some of them.
+    ///
+    /// `false` suits a full mesh, where every replica talks to every other: each replica then
+    /// ships only its own writes, and each write crosses each link about once instead of once
+    /// from its origin and once from every other replica that received it (a full mesh of n
+    /// replicas relays each write n - 2 times more). The price: a write reaches a replica only
+    /// from its origin, or in a catch-up, so it waits for its origin to be up and connected.
+    pub relay: bool,
 }
 
 impl Default for Config {
@@ -66,6 +76,7 @@ impl Default for Config {
             incarnation: 0,
             max_log: 1024,
             resend_after: 10,
+            relay: true,
         }
     }
 }
@@ -98,6 +109,14 @@ impl Config {
     #[must_use]
     pub const fn with_resend_after(mut self, ticks: u64) -> Self {
         self.resend_after = ticks;
+        self
+    }
+
+    /// The same configuration forwarding (`true`) or not (`false`) what peers sent; see
+    /// [`relay`](Self::relay).
+    #[must_use]
+    pub const fn with_relay(mut self, relay: bool) -> Self {
+        self.relay = relay;
         self
     }
 }
@@ -135,6 +154,10 @@ pub struct Stats {
     pub summaries: (u64, u64),
     /// Catch-up answers.
     pub catch_ups: (u64, u64),
+    /// Of the bytes of delta intervals and catch-up answers, those of the CRDT state they
+    /// carry; the rest of every message (headers, frontiers, acknowledgements, summaries) is
+    /// the protocol's metadata.
+    pub state_bytes: u64,
 }
 
 impl Stats {
@@ -582,6 +605,10 @@ impl<T: Syncable> Replica<T> {
         let kind = message.body.kind();
         let bytes = codec::encode(&message).ok()?;
         self.stats.count(kind, bytes.len());
+        if let Body::Delta { delta, .. } | Body::CatchUp { delta, .. } = &message.body {
+            let state = codec::payload_len(delta).unwrap_or(0) as u64;
+            self.stats.state_bytes = self.stats.state_bytes.saturating_add(state);
+        }
         Some(bytes)
     }
 
@@ -729,11 +756,14 @@ impl<T: Syncable> Replica<T> {
         }
     }
 
-    /// Merges what is new of `delta`, logs it for the other peers, and returns it.
+    /// Merges what is new of `delta`, logs it for the other peers (when relaying), and
+    /// returns it.
     fn absorb(&mut self, from: ReplicaId, delta: &T) -> Option<T> {
         let novel = self.state.novel(delta)?;
         self.state.merge(&novel);
-        self.push_log(novel.clone(), Some(from));
+        if self.config.relay {
+            self.push_log(novel.clone(), Some(from));
+        }
         Some(novel)
     }
 
@@ -834,13 +864,18 @@ impl<T: Syncable> Replica<T> {
         // them, but its acknowledgements count positions of this log, so they are still sent.
         let delta = delta.unwrap_or_default();
         known.in_flight = Some((log_end, due));
-        let frontier = self.frontier.delta_since(&known.frontier_acked);
+        // The frontier an interval vouches for: everything this replica holds when its log
+        // holds everything it received, only its own writes when it does not relay.
+        let held = if self.config.relay {
+            self.frontier.clone()
+        } else {
+            VectorClock::from_iter([(self.id, self.writes)])
+        };
+        let frontier = held.delta_since(&known.frontier_acked);
         if known.frontier_sent.len() >= MAX_FRONTIERS_SENT {
             known.frontier_sent.pop_front();
         }
-        known
-            .frontier_sent
-            .push_back((log_end, self.frontier.clone()));
+        known.frontier_sent.push_back((log_end, held));
         Some(Body::Delta {
             start,
             end: log_end,

@@ -26,7 +26,10 @@ const STEPS: u64 = 150;
 /// write's delta once over each link, without any envelope) and against full-state gossip
 /// (every state to every peer once per resend period) over the same runs.
 fn converges<T: Workload>() {
-    let config = Config::default().with_max_log(32);
+    converges_with::<T>(Config::default().with_max_log(32));
+}
+
+fn converges_with<T: Workload>(config: Config) {
     let (mut bytes, mut lower, mut full, mut served, mut behind) = (0u64, 0u64, 0u64, 0u64, 0u64);
     let mut kinds = [(0u64, 0u64); 4];
     for seed in 0..SEEDS {
@@ -151,5 +154,47 @@ fn large_states_ship_far_less_than_full_state() {
     assert!(
         bytes * 5 <= full,
         "the engine shipped {bytes} bytes, not far below full-state gossip's {full}"
+    );
+}
+
+/// Without relaying, in the harness's full mesh: the same convergence and session checks, and
+/// a frontier that vouches only for what the sender ships.
+#[test]
+fn or_map_converges_without_relay_over_500_seeds() {
+    converges_with::<OrMap<u16, MvRegister<u64>>>(
+        Config::default().with_max_log(32).with_relay(false),
+    );
+}
+
+#[test]
+fn lww_map_converges_without_relay_over_500_seeds() {
+    converges_with::<LwwMap<String, u32, LamportTimestamp<ReplicaId>>>(
+        Config::default().with_max_log(32).with_relay(false),
+    );
+}
+
+/// In a full mesh, a replica that relays sends each write again to every peer but the one it
+/// came from; without relaying each write crosses each link about once. Measured against each
+/// run's own lower bound (the runs draw different writes once their traffic differs).
+#[test]
+fn without_relay_a_full_mesh_ships_less() {
+    let ratio = |config: Config| {
+        let (mut bytes, mut lower) = (0u64, 0u64);
+        for seed in 0..20 {
+            let world = run::<OrSet<u32>>(seed, REPLICAS, 800, Faults::DEFAULT, config);
+            bytes += world.bytes_sent();
+            lower += world.delta_bytes * (REPLICAS as u64 - 1);
+        }
+        bytes as f64 / lower as f64
+    };
+    let relayed = ratio(Config::default());
+    let direct = ratio(Config::default().with_relay(false));
+    println!(
+        "OrSet, 20 seeds, {REPLICAS} replicas: bytes against the lower bound, relaying \
+         {relayed:.2}x, not relaying {direct:.2}x"
+    );
+    assert!(
+        direct * 1.5 <= relayed,
+        "without relay {direct:.2}x the lower bound, with relay {relayed:.2}x"
     );
 }
