@@ -116,6 +116,9 @@ impl RedisServer {
             .arg(self.dir.path())
             .arg("--daemonize")
             .arg("no")
+            // A replica's full sync starts at once, not after the default 5 s.
+            .arg("--repl-diskless-sync-delay")
+            .arg("0")
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         if let Some(primary) = self.replica_of {
