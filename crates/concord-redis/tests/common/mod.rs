@@ -1,6 +1,7 @@
 //! Shared by the test binaries.
 #![allow(dead_code, unreachable_pub, reason = "each test binary uses a part")]
 
+pub mod node;
 pub mod server;
 
 use concord_map::OrMap;
