@@ -52,7 +52,12 @@ fn main() -> ExitCode {
             .cloned()
     };
     if let (Some(index), Some(url)) = (flag("--node"), flag("--url")) {
-        node::run(&url, index.parse().unwrap(), WRITES, Duration::from_millis(10));
+        node::run(
+            &url,
+            index.parse().unwrap(),
+            WRITES,
+            Duration::from_millis(10),
+        );
         return ExitCode::SUCCESS;
     }
     // The server lives as long as the launcher.

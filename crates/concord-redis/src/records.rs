@@ -158,7 +158,9 @@ pub(crate) fn load<T: Syncable>(
     };
     let fence = match fence {
         Some(bytes) => String::from_utf8(bytes).map_err(|_| {
-            inconsistent(&format!("its fence at {fence_key:?} is not a decimal number"))
+            inconsistent(&format!(
+                "its fence at {fence_key:?} is not a decimal number"
+            ))
         })?,
         None => String::new(),
     };

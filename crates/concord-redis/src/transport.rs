@@ -226,10 +226,13 @@ impl RedisTransport {
             self.conn = Some(Conn(conn));
         }
         self.stats.round_trips = self.stats.round_trips.saturating_add(1);
-        self.conn.as_mut().map(|c| &mut c.0).ok_or_else(|| TransportError::Protocol {
-            during: "connecting".to_owned(),
-            reason: "no connection".to_owned(),
-        })
+        self.conn
+            .as_mut()
+            .map(|c| &mut c.0)
+            .ok_or_else(|| TransportError::Protocol {
+                during: "connecting".to_owned(),
+                reason: "no connection".to_owned(),
+            })
     }
 
     /// Turns a Redis error into the transport's, dropping the connection when it failed (the
@@ -468,8 +471,7 @@ impl RedisTransport {
     pub fn fetch_snapshot<T: Syncable>(&mut self) -> Result<Option<Snapshot<T>>, TransportError> {
         let key = self.keys.members();
         let conn = self.conn()?;
-        let members: redis::RedisResult<Vec<Vec<u8>>> =
-            redis::cmd("SMEMBERS").arg(key).query(conn);
+        let members: redis::RedisResult<Vec<Vec<u8>>> = redis::cmd("SMEMBERS").arg(key).query(conn);
         let members = members.map_err(|e| self.failed("reading the members", e))?;
         let ids: Vec<ReplicaId> = members
             .iter()
@@ -560,10 +562,7 @@ impl RedisTransport {
 /// A snapshot hash's `state` and `checkpoint` fields, when present.
 type SnapshotFields = (Option<Vec<u8>>, Option<Vec<u8>>);
 
-fn decode<T: WireType>(
-    bytes: &[u8],
-    record: impl FnOnce() -> Record,
-) -> Result<T, TransportError> {
+fn decode<T: WireType>(bytes: &[u8], record: impl FnOnce() -> Record) -> Result<T, TransportError> {
     codec::decode_with_limit(bytes, codec::MAX_LIMIT).map_err(|source| TransportError::Corrupt {
         record: record(),
         source,

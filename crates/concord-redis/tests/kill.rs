@@ -39,7 +39,12 @@ fn replica_child() {
 fn launch(url: &str, index: usize) -> Launched {
     let mut command = Command::new(std::env::current_exe().unwrap());
     command
-        .args(["replica_child", "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            "replica_child",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD, url)
         .env(NODE, index.to_string());
     Launched::spawn(command)

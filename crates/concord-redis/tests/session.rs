@@ -85,7 +85,11 @@ impl Client for TimestampClient {
     }
 
     fn read(&mut self) -> String {
-        for conn in self.replicas.iter_mut().chain(std::iter::once(&mut self.primary)) {
+        for conn in self
+            .replicas
+            .iter_mut()
+            .chain(std::iter::once(&mut self.primary))
+        {
             let (value, version): (Option<String>, Option<u64>) = redis::cmd("HMGET")
                 .arg("k")
                 .arg("value")
@@ -132,7 +136,11 @@ fn order(value: &str) -> u32 {
 
 /// Runs the script; returns the values read, and every read that went backwards (older than
 /// the latest value written or read before it).
-fn script(cluster: &Cluster, client: &mut dyn Client, clock_steps_back: bool) -> (Vec<String>, Vec<String>) {
+fn script(
+    cluster: &Cluster,
+    client: &mut dyn Client,
+    clock_steps_back: bool,
+) -> (Vec<String>, Vec<String>) {
     let mut newest = 0;
     let mut reads = Vec::new();
     let mut backwards = Vec::new();
@@ -186,7 +194,11 @@ fn timestamps_go_backwards_when_the_writers_clock_steps_back() {
     };
     let mut client = timestamp_client(&cluster);
     let (reads, backwards) = script(&cluster, &mut client, true);
-    assert_eq!(reads, ["v1", "v1", "v1"], "the stale replica's v1 looks newer than v2");
+    assert_eq!(
+        reads,
+        ["v1", "v1", "v1"],
+        "the stale replica's v1 looks newer than v2"
+    );
     assert_eq!(backwards, ["read v1 after v2", "read v1 after v2"]);
 }
 
@@ -232,10 +244,14 @@ fn a_read_no_replica_can_serve_waits_then_says_what_is_missing() {
     let mut session = SessionClient::new(&[cluster.replicas[0].client()], "concord")
         .unwrap()
         .with_wait(Duration::from_millis(200));
-    session.write(&mut writer, |kv| set(kv, me, "k", "v1")).unwrap();
+    session
+        .write(&mut writer, |kv| set(kv, me, "k", "v1"))
+        .unwrap();
     cluster.wait_replicas(2);
     cluster.replicas[0].detach();
-    session.write(&mut writer, |kv| set(kv, me, "k", "v2")).unwrap();
+    session
+        .write(&mut writer, |kv| set(kv, me, "k", "v2"))
+        .unwrap();
     match session.read::<Kv>("kv") {
         Err(SessionError::NotCaughtUp { behind }) => {
             let lack = behind[0].as_ref().unwrap();

@@ -26,7 +26,9 @@ fn acknowledged_writes_survive_a_reopen() {
         let mut kv = store.replica::<Kv>("kv", Options::default()).unwrap();
         let me = kv.id();
         kv.apply(|kv| set(kv, me, "name", "Ada")).unwrap();
-        let token = kv.apply(|kv| set(kv, me, "email", "ada@example.com")).unwrap();
+        let token = kv
+            .apply(|kv| set(kv, me, "email", "ada@example.com"))
+            .unwrap();
         assert_eq!(kv.storage_stats().log_entries, 2);
         (me, kv.replica().config().incarnation, token)
     };
@@ -54,7 +56,9 @@ fn batches_and_folds_keep_every_write() {
             let committed = set
                 .apply_batch(|batch| {
                     for i in 0..7 {
-                        batch.apply(|s| s.insert(me, round * 7 + i).unwrap()).unwrap();
+                        batch
+                            .apply(|s| s.insert(me, round * 7 + i).unwrap())
+                            .unwrap();
                     }
                 })
                 .unwrap();
@@ -88,7 +92,11 @@ fn a_second_opener_fences_out_the_first() {
     second.apply(|kv| set(kv, me, "a", "3")).unwrap();
     drop(second);
     let kv = store.replica::<Kv>("kv", Options::default()).unwrap();
-    assert_eq!(get(kv.state(), "a"), ["3"], "the fenced write was not committed");
+    assert_eq!(
+        get(kv.state(), "a"),
+        ["3"],
+        "the fenced write was not committed"
+    );
 }
 
 /// Opens object "kv" after `damage` changed its values, expecting an error.
@@ -202,7 +210,10 @@ fn wrong_redis_types_and_missing_values_are_errors() {
             .query(conn)
             .unwrap();
     });
-    assert!(matches!(&log_type, StoreError::Redis { .. }), "{log_type:?}");
+    assert!(
+        matches!(&log_type, StoreError::Redis { .. }),
+        "{log_type:?}"
+    );
 
     let missing = open_damaged(|conn, keys| {
         let _: () = redis::cmd("DEL")

@@ -64,9 +64,13 @@ fn three_replicas_converge_through_redis() {
     // A conflict: all three write the same key concurrently.
     for (replica, _) in &mut nodes {
         let me = replica.id();
-        replica.apply(|kv| set(kv, me, "shared", &me.to_string())).unwrap();
+        replica
+            .apply(|kv| set(kv, me, "shared", &me.to_string()))
+            .unwrap();
     }
-    converge(&mut nodes, |kv| kv.len() == 16 && get(kv, "shared").len() == 3);
+    converge(&mut nodes, |kv| {
+        kv.len() == 16 && get(kv, "shared").len() == 3
+    });
     for (replica, transport) in &nodes {
         assert_eq!(transport.members().count(), 2);
         assert!(transport.stats().sent > 0 && transport.stats().received > 0);
@@ -131,7 +135,12 @@ fn garbage_entries_are_refused_and_counted() {
         // A `from` that is not an id.
         &[b"from", b"nobody", b"msg", b"\x01"],
         // A member's id, garbage bytes.
-        &[b"from", member.as_bytes(), b"msg", b"\xff\xff\xff\xff garbage"],
+        &[
+            b"from",
+            member.as_bytes(),
+            b"msg",
+            b"\xff\xff\xff\xff garbage",
+        ],
         // An id that is not a member.
         &[b"from", stranger.as_bytes(), b"msg", b"x"],
     ];
@@ -164,7 +173,11 @@ fn a_new_replica_onboards_from_snapshots_with_no_peer_online() {
         let mut nodes: Vec<Node> = (1..=2).map(|n| node(&server, n)).collect();
         for (replica, _) in &mut nodes {
             let me = replica.id();
-            tokens.push(replica.apply(|kv| set(kv, me, &me.to_string(), "here")).unwrap());
+            tokens.push(
+                replica
+                    .apply(|kv| set(kv, me, &me.to_string(), "here"))
+                    .unwrap(),
+            );
         }
         converge(&mut nodes, |kv| kv.len() == 2);
         // Only the first publishes after the sync; the second publishes what it wrote alone.
@@ -179,7 +192,10 @@ fn a_new_replica_onboards_from_snapshots_with_no_peer_online() {
     let mut replica: Replica<Kv> = transport.onboard(Config::default()).unwrap();
     assert_eq!(replica.state().len(), 2);
     for token in &tokens {
-        assert!(replica.can_serve(token), "the newcomer serves sessions of what it holds");
+        assert!(
+            replica.can_serve(token),
+            "the newcomer serves sessions of what it holds"
+        );
     }
     // It writes under its own id.
     let token = replica.apply(|kv| set(kv, id, "new", "yes")).unwrap();
@@ -206,20 +222,26 @@ fn replicas_converge_after_redis_restarts_empty() {
     let mut nodes: Vec<Node> = (1..=3).map(|n| node(&server, n)).collect();
     for (replica, _) in &mut nodes {
         let me = replica.id();
-        replica.apply(|kv| set(kv, me, &format!("before-{me}"), "1")).unwrap();
+        replica
+            .apply(|kv| set(kv, me, &format!("before-{me}"), "1"))
+            .unwrap();
     }
     converge(&mut nodes, |kv| kv.len() == 3);
     // Writes in flight when Redis dies, and Redis comes back with nothing: no members, no
     // inboxes.
     for (replica, transport) in &mut nodes {
         let me = replica.id();
-        replica.apply(|kv| set(kv, me, &format!("during-{me}"), "1")).unwrap();
+        replica
+            .apply(|kv| set(kv, me, &format!("during-{me}"), "1"))
+            .unwrap();
         transport.flush(replica).unwrap();
     }
     server.restart();
     for (replica, _) in &mut nodes {
         let me = replica.id();
-        replica.apply(|kv| set(kv, me, &format!("after-{me}"), "1")).unwrap();
+        replica
+            .apply(|kv| set(kv, me, &format!("after-{me}"), "1"))
+            .unwrap();
     }
     converge(&mut nodes, |kv| kv.len() == 9);
     assert!(nodes.iter().all(|(_, t)| t.stats().reconnects >= 1));

@@ -78,20 +78,29 @@ pub fn run(url: &str, index: usize, writes: u64, interval: Duration) {
             writeln!(out, "ACK {key}").unwrap();
             next_write += interval;
         }
-        if let Err(e) = transport.pump(&mut replica, Duration::from_millis(5)) {
-            eprintln!("node {index}: {e}");
-            thread::sleep(Duration::from_millis(20));
+        // While writing, poll (Redis times a blocking read out only every 100 ms by
+        // default) and sleep a little when nothing came; then wait for messages.
+        let writing = replica.replica().writes() < writes;
+        let wait = if writing {
+            Duration::ZERO
+        } else {
+            Duration::from_millis(20)
+        };
+        match transport.pump(&mut replica, wait) {
+            Ok(0) if writing => thread::sleep(Duration::from_millis(1)),
+            Ok(_) => {}
+            Err(e) => {
+                eprintln!("node {index}: {e}");
+                thread::sleep(Duration::from_millis(20));
+            }
         }
         let count = replica.state().len();
-        if count != last_keys || printed.elapsed() > Duration::from_millis(500) {
-            if printed.elapsed() > Duration::from_millis(50) {
-                let keys: Vec<&String> = replica.state().keys().collect();
-                let list: Vec<&str> = keys.iter().map(|k| k.as_str()).collect();
-                writeln!(out, "KEYS {count} {}", list.join(",")).unwrap();
-                out.flush().unwrap();
-                last_keys = count;
-                printed = Instant::now();
-            }
+        let changed = count != last_keys || printed.elapsed() > Duration::from_millis(500);
+        if changed && printed.elapsed() > Duration::from_millis(50) {
+            let list: Vec<&str> = replica.state().keys().map(String::as_str).collect();
+            writeln!(out, "KEYS {count} {}", list.join(",")).unwrap();
+            last_keys = count;
+            printed = Instant::now();
         }
         out.flush().unwrap();
     }

@@ -204,7 +204,10 @@ impl RedisServer {
         let deadline = Instant::now() + Duration::from_secs(10);
         let mut conn = self.conn();
         loop {
-            let info: String = redis::cmd("INFO").arg("replication").query(&mut conn).unwrap();
+            let info: String = redis::cmd("INFO")
+                .arg("replication")
+                .query(&mut conn)
+                .unwrap();
             if info.contains("master_link_status:up") {
                 return;
             }
