@@ -12,6 +12,7 @@ use concord_sync::{
 use crate::error::{ReceiveError, StoreError, WriteError};
 use crate::keys::Keys;
 use crate::records::{self, LostRecord};
+use crate::transport::Snapshot;
 use crate::value::Conn;
 
 /// The commit: checks the fence, then writes the checkpoint, the snapshot (a fold: the log is
@@ -102,6 +103,33 @@ impl RedisStore {
         name: &str,
         options: Options,
     ) -> Result<RedisReplica<T>, StoreError> {
+        self.open_replica(name, options, None)
+    }
+
+    /// Opens stored replica `name` as [`replica`](Self::replica) does, or, when Redis holds
+    /// nothing of it yet, creates it from `seed` (the join of other replicas' onboarding
+    /// snapshots, [`RedisTransport::fetch_snapshot`](crate::RedisTransport::fetch_snapshot))
+    /// under a fresh id: it then holds, durably, everything the snapshots held, with no peer
+    /// online. An existing object ignores `seed`.
+    ///
+    /// # Errors
+    ///
+    /// As [`replica`](Self::replica).
+    pub fn replica_from<T: Syncable>(
+        &self,
+        name: &str,
+        options: Options,
+        seed: Snapshot<T>,
+    ) -> Result<RedisReplica<T>, StoreError> {
+        self.open_replica(name, options, Some(seed))
+    }
+
+    fn open_replica<T: Syncable>(
+        &self,
+        name: &str,
+        options: Options,
+        seed: Option<Snapshot<T>>,
+    ) -> Result<RedisReplica<T>, StoreError> {
         let during = || format!("connecting for object {name:?}");
         let mut conn = self
             .client
@@ -124,8 +152,17 @@ impl RedisStore {
                 (replica, loaded.lost, stats, loaded.fence, false)
             }
             None => {
-                let config = options.config.with_incarnation(next_incarnation(0));
-                let replica = Replica::with_config(ReplicaId::random(), T::default(), config);
+                let incarnation = next_incarnation(0);
+                let replica = match seed {
+                    Some(seed) => {
+                        seed.into_replica_at(ReplicaId::random(), options.config, incarnation)
+                    }
+                    None => Replica::with_config(
+                        ReplicaId::random(),
+                        T::default(),
+                        options.config.with_incarnation(incarnation),
+                    ),
+                };
                 (replica, None, StorageStats::default(), String::new(), true)
             }
         };

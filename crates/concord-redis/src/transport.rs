@@ -112,11 +112,22 @@ impl<T: Syncable> Snapshot<T> {
     /// first contact. `id` must be fresh.
     #[must_use]
     pub fn into_replica(self, id: ReplicaId, config: Config) -> Replica<T> {
+        // Incarnation 1: the peers have never heard of `id`.
+        self.into_replica_at(id, config, 1)
+    }
+
+    /// As [`into_replica`](Self::into_replica), in incarnation `incarnation` (at least 1).
+    pub(crate) fn into_replica_at(
+        self,
+        id: ReplicaId,
+        config: Config,
+        incarnation: u64,
+    ) -> Replica<T> {
         let mut checkpoint = self.checkpoint;
         checkpoint.writes = checkpoint.frontier.get(&id);
         checkpoint.id = id;
-        // `restore` moves to the next incarnation, 1: the peers have never heard of `id`.
-        checkpoint.incarnation = 0;
+        // `restore` moves to the incarnation after the checkpoint's.
+        checkpoint.incarnation = incarnation.saturating_sub(1);
         Replica::restore(self.state, checkpoint, config)
     }
 }
@@ -408,6 +419,10 @@ impl RedisTransport {
     ///
     /// A replica that changed id ([`Replica::with_new_id`]) is registered under the new one
     /// and reads the new id's inbox.
+    ///
+    /// The read returns as soon as an entry arrives; when none does, Redis times the wait out
+    /// only at its `hz` (every 100 ms by default), so a short `wait` may last about 100 ms.
+    /// Pass `Duration::ZERO` to poll.
     ///
     /// # Errors
     ///

@@ -104,3 +104,76 @@ impl std::fmt::Debug for Conn {
         f.write_str("redis::Connection")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "test")]
+
+    use redis::Value;
+
+    use super::stream_entries;
+
+    fn bulk(bytes: &[u8]) -> Value {
+        Value::BulkString(bytes.to_vec())
+    }
+
+    fn entry(id: &str, fields: Vec<Value>) -> Value {
+        Value::Array(vec![bulk(id.as_bytes()), Value::Array(fields)])
+    }
+
+    #[test]
+    fn stream_replies_of_both_protocols_are_read() {
+        let entries = vec![entry(
+            "1-0",
+            vec![bulk(b"from"), bulk(b"a"), bulk(b"msg"), bulk(b"\x00")],
+        )];
+        let resp2 = Value::Array(vec![Value::Array(vec![
+            bulk(b"inbox"),
+            Value::Array(entries.clone()),
+        ])]);
+        let resp3 = Value::Map(vec![(bulk(b"inbox"), Value::Array(entries))]);
+        for reply in [resp2, resp3] {
+            let read = stream_entries(reply).unwrap();
+            assert_eq!(read.len(), 1);
+            assert_eq!(read[0].id, "1-0");
+            assert_eq!(read[0].field(b"msg"), Some(&b"\x00"[..]));
+            assert_eq!(read[0].field(b"nothing"), None);
+        }
+        assert!(stream_entries(Value::Nil).unwrap().is_empty());
+    }
+
+    #[test]
+    fn replies_of_other_shapes_are_errors() {
+        let odd = entry("1-0", vec![bulk(b"from")]);
+        let not_string = entry("1-0", vec![bulk(b"from"), Value::Int(3)]);
+        let bad_id = Value::Array(vec![Value::Int(1), Value::Array(vec![])]);
+        for reply in [
+            Value::Int(7),
+            Value::Okay,
+            Value::Array(vec![Value::Int(1)]),
+            Value::Array(vec![Value::Array(vec![bulk(b"inbox")])]),
+            Value::Array(vec![Value::Array(vec![bulk(b"inbox"), Value::Int(1)])]),
+            Value::Array(vec![Value::Array(vec![
+                bulk(b"inbox"),
+                Value::Array(vec![odd]),
+            ])]),
+            Value::Array(vec![Value::Array(vec![
+                bulk(b"inbox"),
+                Value::Array(vec![not_string]),
+            ])]),
+            Value::Array(vec![Value::Array(vec![
+                bulk(b"inbox"),
+                Value::Array(vec![bad_id]),
+            ])]),
+        ] {
+            assert!(stream_entries(reply.clone()).is_err(), "{reply:?}");
+        }
+        // An entry without fields (deleted) has none.
+        let deleted = Value::Array(vec![bulk(b"1-0"), Value::Nil]);
+        let reply = Value::Array(vec![Value::Array(vec![
+            bulk(b"inbox"),
+            Value::Array(vec![deleted]),
+        ])]);
+        assert!(stream_entries(reply).unwrap()[0].fields.is_empty());
+    }
+}

@@ -246,3 +246,56 @@ fn replicas_converge_after_redis_restarts_empty() {
     converge(&mut nodes, |kv| kv.len() == 9);
     assert!(nodes.iter().all(|(_, t)| t.stats().reconnects >= 1));
 }
+
+#[test]
+fn an_inbox_of_the_wrong_redis_type_is_an_error() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let (mut replica, mut transport) = node(&server, 1);
+    let _: () = redis::cmd("SET")
+        .arg(transport.keys().inbox(replica.id()))
+        .arg("not a stream")
+        .query(&mut server.conn())
+        .unwrap();
+    let error = transport
+        .pump(&mut replica, Duration::ZERO)
+        .expect_err("a string is not an inbox");
+    assert!(error.to_string().contains("reading the inbox"), "{error}");
+}
+
+#[test]
+fn a_stored_replica_onboards_from_snapshots_and_keeps_them() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let token = {
+        let mut nodes: Vec<Node> = (1..=2).map(|n| node(&server, n)).collect();
+        let me = nodes[0].0.id();
+        let token = nodes[0].0.apply(|kv| set(kv, me, "x", "1")).unwrap();
+        converge(&mut nodes, |kv| kv.len() == 1);
+        let (replica, transport) = &mut nodes[1];
+        transport.publish_snapshot(replica).unwrap();
+        token
+    };
+    let store = concord_redis::RedisStore::open(&server.url()).unwrap();
+    let mut transport = RedisTransport::connect(
+        server.client(),
+        "kv",
+        ReplicaId::from_u128(3),
+        TransportOptions::default(),
+    )
+    .unwrap();
+    let seed = transport.fetch_snapshot::<Kv>().unwrap().unwrap();
+    let options = concord_redis::Options::default();
+    let id = {
+        let stored = store.replica_from::<Kv>("kv/new", options, seed).unwrap();
+        assert!(stored.can_serve(&token));
+        stored.id()
+    };
+    // Reopened, it holds the snapshot's state: it was committed.
+    let stored = store.replica::<Kv>("kv/new", options).unwrap();
+    assert_eq!(stored.id(), id);
+    assert_eq!(get(stored.state(), "x"), ["1"]);
+    assert!(stored.can_serve(&token));
+}
