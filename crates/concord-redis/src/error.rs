@@ -4,7 +4,9 @@ use std::convert::Infallible;
 use std::fmt;
 
 use concord_core::codec::{DecodeError, EncodeError};
-use concord_sync::{Behind, LostState};
+use concord_sync::LostState;
+
+use crate::session::Lag;
 
 /// One value in Redis, named in errors.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -342,20 +344,12 @@ impl std::error::Error for TransportError {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum SessionError {
-    /// No server caught up with the session's token within the wait: for each server, what
-    /// it lacked (or `None` when it holds no copy of the object yet).
+    /// No server caught up with the session's token within the wait: for each server, in
+    /// order, why it did not serve (at the last try).
     NotCaughtUp {
-        /// Per server, in order: what it lacked.
-        behind: Vec<Option<Behind>>,
+        /// Per server, in order: why it did not serve.
+        behind: Vec<Lag>,
     },
-    /// Reading a server failed, or its copy is corrupt.
-    Store(StoreError),
-}
-
-impl From<StoreError> for SessionError {
-    fn from(e: StoreError) -> Self {
-        Self::Store(e)
-    }
 }
 
 impl fmt::Display for SessionError {
@@ -363,24 +357,13 @@ impl fmt::Display for SessionError {
         match self {
             Self::NotCaughtUp { behind } => {
                 write!(f, "no server has caught up with the session:")?;
-                for (server, lack) in behind.iter().enumerate() {
-                    match lack {
-                        Some(lack) => write!(f, " server {server}: {lack};")?,
-                        None => write!(f, " server {server}: no copy of the object;")?,
-                    }
+                for (server, lag) in behind.iter().enumerate() {
+                    write!(f, " server {server}: {lag};")?;
                 }
                 Ok(())
             }
-            Self::Store(e) => e.fmt(f),
         }
     }
 }
 
-impl std::error::Error for SessionError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Store(e) => Some(e),
-            Self::NotCaughtUp { .. } => None,
-        }
-    }
-}
+impl std::error::Error for SessionError {}

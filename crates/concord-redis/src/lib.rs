@@ -17,6 +17,6 @@ pub use endpoint::Endpoint;
 pub use error::{ReceiveError, Record, SessionError, StoreError, TransportError, WriteError};
 pub use keys::Keys;
 pub use redis;
-pub use session::{SessionClient, SessionRead};
+pub use session::{Lag, SessionClient, SessionRead};
 pub use store::{Batch, Committed, Options, RedisReplica, RedisStore, StorageStats};
 pub use transport::{RedisTransport, Snapshot, TransportOptions, TransportStats};

@@ -13,6 +13,62 @@ use crate::records;
 use crate::store::RedisReplica;
 use crate::value::Conn;
 
+/// A read server: its client, and a connection once one is open.
+#[derive(Debug)]
+struct Server {
+    client: redis::Client,
+    conn: Option<Conn>,
+}
+
+impl Server {
+    /// Reads `object`'s copy; a failed connection is dropped, to be opened again next time.
+    fn load<T: Syncable>(
+        &mut self,
+        index: usize,
+        keys: &Keys,
+        object: &str,
+    ) -> Result<Option<records::Loaded<T>>, StoreError> {
+        let conn = match &mut self.conn {
+            Some(conn) => conn,
+            None => {
+                let conn = self.client.get_connection().map_err(|e| {
+                    StoreError::redis(format!("connecting to read server {index}"), e)
+                })?;
+                self.conn.insert(Conn(conn))
+            }
+        };
+        let loaded = records::load::<T>(&mut conn.0, keys, object);
+        if let Err(StoreError::Redis { source, .. }) = &loaded
+            && (source.is_io_error() || source.is_connection_dropped())
+        {
+            self.conn = None;
+        }
+        loaded
+    }
+}
+
+/// Why a read server did not serve a session read.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Lag {
+    /// Its copy lacks writes the session depends on.
+    Behind(Behind),
+    /// It holds no copy of the object (yet).
+    NoCopy,
+    /// Reading it failed (it is down, or its copy is corrupt).
+    Failed(StoreError),
+}
+
+impl std::fmt::Display for Lag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Behind(behind) => behind.fmt(f),
+            Self::NoCopy => f.write_str("it holds no copy of the object"),
+            Self::Failed(e) => e.fmt(f),
+        }
+    }
+}
+
 /// A read served: the state, and which server served it.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -42,7 +98,7 @@ pub struct SessionRead<T> {
 /// See `docs/redis.md`.
 #[derive(Debug)]
 pub struct SessionClient {
-    servers: Vec<Conn>,
+    servers: Vec<Server>,
     prefix: String,
     token: SessionToken,
     wait: Duration,
@@ -52,30 +108,25 @@ pub struct SessionClient {
 
 impl SessionClient {
     /// A session reading from `servers` in order (the read replicas, or the primary too, last,
-    /// as a fallback), keys under `prefix`. Connects to each.
-    ///
-    /// # Errors
-    ///
-    /// [`StoreError::Redis`] when a server cannot be reached.
-    pub fn new(servers: &[redis::Client], prefix: &str) -> Result<Self, StoreError> {
+    /// as a fallback), keys under `prefix`. Connects on the first read; a server that is down
+    /// is skipped, and tried again at the next read.
+    #[must_use]
+    pub fn new(servers: &[redis::Client], prefix: &str) -> Self {
         let servers = servers
             .iter()
-            .enumerate()
-            .map(|(i, client)| {
-                client
-                    .get_connection()
-                    .map(Conn)
-                    .map_err(|e| StoreError::redis(format!("connecting to read server {i}"), e))
+            .map(|client| Server {
+                client: client.clone(),
+                conn: None,
             })
-            .collect::<Result<_, _>>()?;
-        Ok(Self {
+            .collect();
+        Self {
             servers,
             prefix: prefix.to_owned(),
             token: SessionToken::new(),
             wait: Duration::from_secs(1),
             poll: Duration::from_millis(2),
             skipped: 0,
-        })
+        }
     }
 
     /// The same session waiting up to `wait` for a server to catch up before giving up a read.
@@ -124,17 +175,24 @@ impl SessionClient {
     ///
     /// # Errors
     ///
-    /// [`SessionError::NotCaughtUp`] when no server caught up within the wait, naming what
-    /// each lacked; [`SessionError::Store`] when a server failed or its copy is corrupt.
+    /// [`SessionError::NotCaughtUp`] when no server caught up within the wait, saying for each
+    /// why ([`Lag`]: what it lacked, no copy, or how reading it failed).
     pub fn read<T: Syncable>(&mut self, object: &str) -> Result<SessionRead<T>, SessionError> {
         let keys = Keys::new(&self.prefix, object);
         let deadline = Instant::now() + self.wait;
         loop {
             let mut behind = Vec::with_capacity(self.servers.len());
-            for (server, conn) in self.servers.iter_mut().enumerate() {
-                let Some(loaded) = records::load::<T>(&mut conn.0, &keys, object)? else {
-                    behind.push(None);
-                    continue;
+            for (server, copy) in self.servers.iter_mut().enumerate() {
+                let loaded = match copy.load::<T>(server, &keys, object) {
+                    Ok(Some(loaded)) => loaded,
+                    Ok(None) => {
+                        behind.push(Lag::NoCopy);
+                        continue;
+                    }
+                    Err(e) => {
+                        behind.push(Lag::Failed(e));
+                        continue;
+                    }
                 };
                 let frontier = &loaded.checkpoint.frontier;
                 if covers(frontier, self.token.as_vector()) {
@@ -148,7 +206,7 @@ impl SessionClient {
                     });
                 }
                 self.skipped = self.skipped.saturating_add(1);
-                behind.push(Some(missing(frontier, &self.token)));
+                behind.push(Lag::Behind(missing(frontier, &self.token)));
             }
             if Instant::now() >= deadline {
                 return Err(SessionError::NotCaughtUp { behind });

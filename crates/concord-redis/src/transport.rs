@@ -226,6 +226,7 @@ impl RedisTransport {
                 .get_connection_with_timeout(self.options.io_timeout)
                 .map_err(|e| TransportError::redis("connecting", e))?;
             conn.set_write_timeout(Some(self.options.io_timeout))
+                .and_then(|()| conn.set_read_timeout(Some(self.options.io_timeout)))
                 .map_err(|e| TransportError::redis("connecting", e))?;
             if self.stats.round_trips > 0 {
                 self.stats.reconnects = self.stats.reconnects.saturating_add(1);

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use common::server::RedisServer;
 use common::{Kv, get, set};
-use concord_redis::{Options, RedisReplica, RedisStore, SessionClient, SessionError};
+use concord_redis::{Lag, Options, RedisReplica, RedisStore, SessionClient, SessionError};
 
 /// A primary and two replicas of it.
 struct Cluster {
@@ -183,7 +183,7 @@ fn token_client(cluster: &Cluster) -> TokenClient {
     let store = RedisStore::open(&cluster.primary.url()).unwrap();
     let writer = store.replica::<Kv>("kv", Options::default()).unwrap();
     let servers: Vec<redis::Client> = cluster.replicas.iter().map(RedisServer::client).collect();
-    let session = SessionClient::new(&servers, "concord").unwrap();
+    let session = SessionClient::new(&servers, "concord");
     TokenClient { writer, session }
 }
 
@@ -242,7 +242,6 @@ fn a_read_no_replica_can_serve_waits_then_says_what_is_missing() {
     let mut writer = store.replica::<Kv>("kv", Options::default()).unwrap();
     let me = writer.id();
     let mut session = SessionClient::new(&[cluster.replicas[0].client()], "concord")
-        .unwrap()
         .with_wait(Duration::from_millis(200));
     session
         .write(&mut writer, |kv| set(kv, me, "k", "v1"))
@@ -253,10 +252,10 @@ fn a_read_no_replica_can_serve_waits_then_says_what_is_missing() {
         .write(&mut writer, |kv| set(kv, me, "k", "v2"))
         .unwrap();
     match session.read::<Kv>("kv") {
-        Err(SessionError::NotCaughtUp { behind }) => {
-            let lack = behind[0].as_ref().unwrap();
-            assert_eq!(lack.missing, [(me, 2, 1)]);
-        }
+        Err(SessionError::NotCaughtUp { behind }) => match &behind[..] {
+            [Lag::Behind(lack)] => assert_eq!(lack.missing, [(me, 2, 1)]),
+            other => panic!("expected one server behind, got {other:?}"),
+        },
         other => panic!("expected NotCaughtUp, got {other:?}"),
     }
     // The replica catches up while the read waits.
@@ -269,4 +268,52 @@ fn a_read_no_replica_can_serve_waits_then_says_what_is_missing() {
         session.read::<Kv>("kv").unwrap()
     });
     assert_eq!(get(&read.state, "k"), ["v2"]);
+}
+
+#[test]
+fn a_replica_that_is_down_or_corrupt_is_skipped() {
+    let Some(mut cluster) = Cluster::start() else {
+        return;
+    };
+    let mut client = token_client(&cluster);
+    client.write("v1", 0);
+    cluster.wait_replicas(2);
+    // Replica 0 dies: the read goes to replica 1.
+    cluster.replicas[0].kill();
+    assert_eq!(client.read(), "v1");
+    // Replica 1's copy is damaged behind Redis's back (detached first, so the primary's
+    // stream does not repair it): with replica 0 still down, no server can serve.
+    cluster.replicas[1].detach();
+    let keys = concord_redis::Keys::new("concord", "kv");
+    let _: () = redis::cmd("SET")
+        .arg(keys.store("snapshot"))
+        .arg(b"junk".as_slice())
+        .query(&mut cluster.replicas[1].conn())
+        .unwrap();
+    let mut session = SessionClient::new(
+        &[cluster.replicas[0].client(), cluster.replicas[1].client()],
+        "concord",
+    )
+    .with_wait(Duration::from_millis(100));
+    match session.read::<Kv>("kv") {
+        Err(SessionError::NotCaughtUp { behind }) => match &behind[..] {
+            [Lag::Failed(down), Lag::Failed(corrupt)] => {
+                assert!(down.to_string().contains("read server 0"), "{down}");
+                assert!(
+                    matches!(corrupt, concord_redis::StoreError::Corrupt { .. }),
+                    "{corrupt}"
+                );
+            }
+            other => panic!("expected two failures, got {other:?}"),
+        },
+        other => panic!("expected NotCaughtUp, got {other:?}"),
+    }
+    // Replica 0 comes back (empty, then synced from the primary) and serves again.
+    cluster.replicas[0].restart();
+    cluster.replicas[0].wait_synced();
+    let read = session.read::<Kv>("kv").unwrap();
+    assert_eq!(
+        (read.server, get(&read.state, "k")),
+        (0, vec!["v1".to_owned()])
+    );
 }
