@@ -43,14 +43,38 @@ impl Cluster {
         Some(Self { primary, replicas })
     }
 
-    /// Waits until `n` replicas acknowledged every write so far (`WAIT`).
-    fn wait_replicas(&self, n: u64) {
-        let acked: u64 = redis::cmd("WAIT")
-            .arg(n)
-            .arg(5000)
-            .query(&mut self.primary.conn())
+    /// Waits until `n` replicas hold every write the primary took so far. (Not `WAIT`, which
+    /// counts only the writes of its own connection, and the clients write on theirs.)
+    fn wait_replicas(&self, n: usize) {
+        let mut conn = self.primary.conn();
+        let info = |conn: &mut redis::Connection| -> String {
+            redis::cmd("INFO").arg("replication").query(conn).unwrap()
+        };
+        let target: u64 = info(&mut conn)
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("master_repl_offset:"))
+            .unwrap()
+            .parse()
             .unwrap();
-        assert!(acked >= n, "only {acked} replicas acknowledged");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            // Lines `slave0:ip=127.0.0.1,port=...,state=online,offset=884,lag=0`.
+            let caught_up = info(&mut conn)
+                .lines()
+                .filter(|l| l.starts_with("slave") && l.contains("state=online"))
+                .filter_map(|l| l.split(',').find_map(|f| f.strip_prefix("offset=")))
+                .filter_map(|offset| offset.trim().parse::<u64>().ok())
+                .filter(|offset| *offset >= target)
+                .count();
+            if caught_up >= n {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "only {caught_up} replicas reached offset {target}"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 }
 
@@ -85,6 +109,7 @@ impl Client for TimestampClient {
     }
 
     fn read(&mut self) -> String {
+        let mut seen = Vec::new();
         for conn in self
             .replicas
             .iter_mut()
@@ -96,6 +121,7 @@ impl Client for TimestampClient {
                 .arg("version")
                 .query(conn)
                 .unwrap();
+            seen.push((value.clone(), version));
             if let (Some(value), Some(version)) = (value, version)
                 && version >= self.last_seen
             {
@@ -103,7 +129,10 @@ impl Client for TimestampClient {
                 return value;
             }
         }
-        panic!("no server has a version at least {}", self.last_seen);
+        panic!(
+            "no server has a version at least {}: {seen:?}",
+            self.last_seen
+        );
     }
 }
 

@@ -140,8 +140,18 @@ impl RedisServer {
                 return Err(format!("{PROGRAM} on port {} exited: {status}", self.port));
             }
             if let Ok(mut conn) = self.client().get_connection() {
-                let pong: redis::RedisResult<String> = redis::cmd("PING").query(&mut conn);
-                if pong.is_ok() {
+                // The server that answers must be this one: another test may have taken the
+                // same free port a moment earlier, and this process then fails to bind it.
+                let info: redis::RedisResult<String> =
+                    redis::cmd("INFO").arg("server").query(&mut conn);
+                let pid = self.child.as_ref().map(Child::id);
+                let ours = |info: &str, pid: u32| {
+                    info.lines()
+                        .any(|l| l.trim() == format!("process_id:{pid}"))
+                };
+                if let (Ok(info), Some(pid)) = (info, pid)
+                    && ours(&info, pid)
+                {
                     return Ok(());
                 }
             }
