@@ -13,6 +13,9 @@
 //!   (no wait), then all pump until equal. Counted: the engine's messages and their bytes, the
 //!   bytes Redis itself received and sent (`INFO stats`, protocol included), round trips, and
 //!   the lower bound: each write's delta, encoded, once over each of the 4 links.
+//! - **store**: committed writes per second of one `RedisReplica` (the same map): 2,000 writes
+//!   one script each (`apply`), then 100 batches of 64 (`apply_batch`), then a reopen (load and
+//!   restore) of the object.
 //! - **throughput**: 3 replicas, one thread each, each writing 5,000 distinct keys as fast as it
 //!   can, pumping (no wait) after every 16 writes, then pumping until it holds all 15,000;
 //!   writes per second = 15,000 / the time until the last replica holds them all.
@@ -34,7 +37,7 @@ use std::time::{Duration, Instant};
 use concord_map::OrMap;
 use concord_redis::concord_core::codec;
 use concord_redis::concord_sync::Replica;
-use concord_redis::{RedisTransport, ReplicaId, TransportOptions};
+use concord_redis::{Options, RedisStore, RedisTransport, ReplicaId, TransportOptions};
 use concord_register::MvRegister;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -210,11 +213,55 @@ fn throughput(server: &RedisServer) {
     );
 }
 
+fn store(server: &RedisServer) {
+    const WRITES: usize = 2000;
+    const BATCHES: usize = 100;
+    const BATCH: usize = 64;
+    let store = RedisStore::open(&server.url()).unwrap();
+    let options = Options::default();
+    let mut kv = store.replica::<Kv>("figures/store", options).unwrap();
+    let me = kv.id();
+    let start = Instant::now();
+    for w in 0..WRITES {
+        kv.apply(|kv| set(kv, me, &format!("key-{}", w % 100), "x"))
+            .unwrap();
+    }
+    let per_write = start.elapsed();
+    let start = Instant::now();
+    for b in 0..BATCHES {
+        kv.apply_batch(|batch| {
+            for w in 0..BATCH {
+                batch
+                    .apply(|kv| set(kv, me, &format!("key-{}", (b * BATCH + w) % 100), "y"))
+                    .unwrap();
+            }
+        })
+        .unwrap();
+    }
+    let grouped = start.elapsed();
+    let stats = *kv.storage_stats();
+    drop(kv);
+    let start = Instant::now();
+    let reopened = store.replica::<Kv>("figures/store", options).unwrap();
+    let reopen = start.elapsed();
+    assert_eq!(reopened.state().len(), 100);
+    println!(
+        "store: {WRITES} writes one script each in {per_write:.2?} ({:.0} committed writes/s); \
+         {BATCHES} batches of {BATCH} in {grouped:.2?} ({:.0} writes/s); {} commits, {} folds; \
+         reopen {reopen:.2?}",
+        WRITES as f64 / per_write.as_secs_f64(),
+        (BATCHES * BATCH) as f64 / grouped.as_secs_f64(),
+        stats.commits,
+        stats.folds
+    );
+}
+
 fn main() -> ExitCode {
     let Some(server) = RedisServer::start() else {
         return ExitCode::FAILURE;
     };
     kv(&server);
+    store(&server);
     throughput(&server);
     ExitCode::SUCCESS
 }
