@@ -7,7 +7,8 @@
 //!
 //! Starts its own `redis-server` (free port, no persistence). Two parts:
 //!
-//! - **kv**: 5 replicas (`OrMap<String, MvRegister<String>>`) in one process, each with its own
+//! - **kv**: twice, with `Config::relay` on and off (Redis links every replica with every
+//!   other, a full mesh); 5 replicas (`OrMap<String, MvRegister<String>>`) in one process, each with its own
 //!   connection and `RedisTransport`; 2,000 writes, each by a replica drawn at random
 //!   (seeded `ChaCha8Rng`) to one of 100 keys; after every 10 writes every replica pumps once
 //!   (no wait), then all pump until equal. Counted: the engine's messages and their bytes, the
@@ -36,7 +37,7 @@ use std::time::{Duration, Instant};
 
 use concord_map::OrMap;
 use concord_redis::concord_core::codec;
-use concord_redis::concord_sync::Replica;
+use concord_redis::concord_sync::{Config, Replica};
 use concord_redis::{Options, RedisStore, RedisTransport, ReplicaId, TransportOptions};
 use concord_register::MvRegister;
 use rand::{RngExt, SeedableRng};
@@ -71,17 +72,20 @@ fn net_bytes(server: &RedisServer) -> (u64, u64) {
     )
 }
 
-fn kv(server: &RedisServer) {
+fn kv(server: &RedisServer, relay: bool) {
     const REPLICAS: usize = 5;
     const WRITES: usize = 2000;
     const KEYS: usize = 100;
+    // Each run on an object of its own: the other's streams still hold its messages.
+    let object = if relay { "kv" } else { "kv-direct" };
     let mut nodes: Vec<(Replica<Kv>, RedisTransport)> = (0..REPLICAS)
         .map(|i| {
             let id = ReplicaId::from_u128(i as u128 + 1);
             let transport =
-                RedisTransport::connect(server.client(), "kv", id, TransportOptions::default())
+                RedisTransport::connect(server.client(), object, id, TransportOptions::default())
                     .unwrap();
-            (Replica::new(id, Kv::new()), transport)
+            let config = Config::default().with_relay(relay);
+            (Replica::with_config(id, Kv::new(), config), transport)
         })
         .collect();
     for (replica, transport) in &mut nodes {
@@ -140,7 +144,14 @@ fn kv(server: &RedisServer) {
         kinds[3] += s.catch_ups.0;
     }
     let w = WRITES as f64;
-    println!("kv: {REPLICAS} replicas, {WRITES} writes to {KEYS} keys, converged in {elapsed:.2?}");
+    println!(
+        "kv, {}: {REPLICAS} replicas, {WRITES} writes to {KEYS} keys, converged in {elapsed:.2?}",
+        if relay {
+            "relaying"
+        } else {
+            "not relaying (every replica reads every other's stream)"
+        }
+    );
     println!(
         "  messages: {messages} ({:.2}/write; deltas {}, acks {}, summaries {}, catch-ups {})",
         messages as f64 / w,
@@ -260,7 +271,8 @@ fn main() -> ExitCode {
     let Some(server) = RedisServer::start() else {
         return ExitCode::FAILURE;
     };
-    kv(&server);
+    kv(&server, true);
+    kv(&server, false);
     store(&server);
     throughput(&server);
     ExitCode::SUCCESS
