@@ -192,7 +192,7 @@ fn comparison(reports: &[Report]) -> String {
     let mut out = String::new();
     if let Some(seed) = by(Mode::Seed) {
         out.push_str(&format!(
-            "  the article's scheme: {} of the keys differ between replicas after the heal; ",
+            "  the article's scheme: {} keys differ between replicas after the heal; ",
             seed.keys_differing
         ));
         let concord: Vec<&Report> = reports.iter().filter(|r| r.mode.must_converge()).collect();

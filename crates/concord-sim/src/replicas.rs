@@ -118,6 +118,53 @@ fn token_after_read(frontier: &VectorClock<ReplicaId>, token: &SessionToken) -> 
     after
 }
 
+/// A replica's simulated disk, laid out as `concord-store` lays out its file: a snapshot and
+/// the log of deltas committed since, folded into the snapshot once it is long. A commit costs
+/// what its delta costs, not what the state does.
+#[derive(Clone, Debug, Default)]
+struct Disk<S> {
+    snapshot: S,
+    log: Vec<S>,
+}
+
+/// Log entries that trigger a fold.
+const FOLD_AT: usize = 1024;
+
+impl<S: Merge + Clone> Disk<S> {
+    fn append(&mut self, delta: S) {
+        self.log.push(delta);
+        if self.log.len() >= FOLD_AT {
+            self.fold();
+        }
+    }
+
+    /// Joins the log into the snapshot: the deltas pairwise first (small joins), then their
+    /// join into the snapshot once.
+    fn fold(&mut self) {
+        let mut level = std::mem::take(&mut self.log);
+        while level.len() > 1 {
+            let mut next = Vec::with_capacity(level.len().div_ceil(2));
+            let mut pairs = level.into_iter();
+            while let Some(mut a) = pairs.next() {
+                if let Some(b) = pairs.next() {
+                    a.merge(&b);
+                }
+                next.push(a);
+            }
+            level = next;
+        }
+        if let Some(joined) = level.pop() {
+            self.snapshot.merge(&joined);
+        }
+    }
+
+    /// The state a restart reads: the snapshot joined with the log.
+    fn load(&mut self) -> S {
+        self.fold();
+        self.snapshot.clone()
+    }
+}
+
 /// What a full-state or plain-delta replica keeps: the state, how many writes of each
 /// replica it holds, and its own write count. Memory and disk each hold one.
 #[derive(Clone, Debug)]
@@ -153,7 +200,9 @@ struct Base<W: Workload> {
     id: ReplicaId,
     n: usize,
     memory: Option<Memory<W>>,
-    disk: Held<W::State>,
+    /// The state on disk, and the frontier and write count committed with it.
+    disk: Disk<W::State>,
+    disk_meta: (VectorClock<ReplicaId>, u64),
 }
 
 impl<W: Workload> Base<W> {
@@ -168,7 +217,8 @@ impl<W: Workload> Base<W> {
                 writer: W::writer(id, &W::State::default()),
                 uncommitted: Vec::new(),
             }),
-            disk: Held::default(),
+            disk: Disk::default(),
+            disk_meta: (VectorClock::new(), 0),
         }
     }
 
@@ -178,10 +228,10 @@ impl<W: Workload> Base<W> {
             return;
         };
         for delta in memory.uncommitted.drain(..) {
-            self.disk.state.merge(&delta);
+            self.disk.append(delta);
         }
-        self.disk.frontier.clone_from(&memory.held.frontier);
-        self.disk.writes = memory.held.writes;
+        self.disk_meta.0.clone_from(&memory.held.frontier);
+        self.disk_meta.1 = memory.held.writes;
     }
 
     fn write(&mut self, op: Op, keys: &[String]) -> Result<Written<W::State>, WriteRefused> {
@@ -220,7 +270,11 @@ impl<W: Workload> Base<W> {
 
     fn restart(&mut self) {
         if self.memory.is_none() {
-            let held = self.disk.clone();
+            let held = Held {
+                state: self.disk.load(),
+                frontier: self.disk_meta.0.clone(),
+                writes: self.disk_meta.1,
+            };
             self.memory = Some(Memory {
                 writer: W::writer(self.id, &held.state),
                 held,
@@ -412,7 +466,7 @@ impl<W: Workload> Node<W> for DeltaNode<W> {
     fn write(&mut self, op: Op, keys: &[String]) -> Result<Written<W::State>, WriteRefused> {
         let written = self.base.write(op, keys)?;
         if let Some(delta) = &written.delta {
-            self.outbox.push((self.base.disk.writes, delta.clone()));
+            self.outbox.push((self.base.disk_meta.1, delta.clone()));
         }
         Ok(written)
     }
@@ -517,7 +571,7 @@ pub(crate) struct SyncNode<W: Workload> {
     index: usize,
     n: usize,
     memory: Option<SyncMemory<W>>,
-    disk: (W::State, Checkpoint),
+    disk: (Disk<W::State>, Checkpoint),
 }
 
 #[derive(Debug)]
@@ -545,7 +599,7 @@ impl<W: Workload> SyncNode<W> {
             return;
         };
         for delta in memory.uncommitted.drain(..) {
-            self.disk.0.merge(&delta);
+            self.disk.0.append(delta);
         }
         self.disk.1 = memory.replica.checkpoint();
     }
@@ -567,7 +621,7 @@ impl<W: Workload> Node<W> for SyncNode<W> {
             index,
             n,
             memory: None,
-            disk: (W::State::default(), replica.checkpoint()),
+            disk: (Disk::default(), replica.checkpoint()),
         };
         node.add_peers(&mut replica);
         SyncNode {
@@ -688,7 +742,8 @@ impl<W: Workload> Node<W> for SyncNode<W> {
         if self.memory.is_some() {
             return Ok(());
         }
-        let (state, checkpoint) = self.disk.clone();
+        let state = self.disk.0.load();
+        let checkpoint = self.disk.1.clone();
         let writer = W::writer(checkpoint.id, &state);
         let mut replica = Replica::restore(state, checkpoint, Self::config());
         self.add_peers(&mut replica);

@@ -346,13 +346,13 @@ pub fn table(title: &str, reports: &[Report]) -> String {
     let _ = writeln!(out, "{title}");
     let _ = write!(out, "  {:<32}", "");
     for r in reports {
-        let _ = write!(out, " {:>19}", r.mode.name());
+        let _ = write!(out, " {:>21}", r.mode.name());
     }
     out.push('\n');
     for (label, cell) in &rows {
         let _ = write!(out, "  {label:<32}");
         for r in reports {
-            let _ = write!(out, " {:>19}", cell(r));
+            let _ = write!(out, " {:>21}", cell(r));
         }
         out.push('\n');
     }
