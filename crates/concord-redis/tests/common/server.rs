@@ -2,9 +2,9 @@
 //! a temporary directory, without persistence, stopped (killed) when dropped, also when a
 //! test fails.
 //!
-//! Without `redis-server` on the machine, [`RedisServer::start`] returns `None` after printing
-//! why, so the caller skips; with the environment variable `CI` set it panics instead: a
-//! missing server is then a failure, never a silent pass.
+//! Without `redis-server` on the machine, [`RedisServer::start`] panics with a message naming
+//! the Debian package to install (or `scripts/test.sh`, which installs it): a missing server
+//! is a failure, never a silent pass.
 #![allow(
     dead_code,
     clippy::unwrap_used,
@@ -24,8 +24,7 @@ use std::time::{Duration, Instant};
 const PROGRAM: &str = "redis-server";
 const PACKAGE: &str = "redis-server";
 
-/// Whether `redis-server` can be run. Without it: `false` after a message naming the
-/// package, or a panic when `CI` is set.
+/// Whether `redis-server` can be run: `true`, or a panic naming the package.
 pub fn available() -> bool {
     let found = Command::new(PROGRAM)
         .arg("--version")
@@ -40,11 +39,7 @@ pub fn available() -> bool {
         "`{PROGRAM}` is not installed: install the Debian package `{PACKAGE}` \
          (apt-get install -y {PACKAGE}), or run scripts/test.sh, which does"
     );
-    if std::env::var_os("CI").is_some() {
-        panic!("{message}; CI is set, so this is a failure");
-    }
-    eprintln!("SKIPPED: {message}");
-    false
+    panic!("{message}");
 }
 
 /// A running `redis-server`.
@@ -66,8 +61,8 @@ fn free_port() -> u16 {
 }
 
 impl RedisServer {
-    /// A new server, or `None` (after a message) when `redis-server` is not installed and
-    /// `CI` is not set.
+    /// A new server (`Some`; a panic naming the package when `redis-server` is not
+    /// installed).
     pub fn start() -> Option<Self> {
         if !available() {
             return None;
