@@ -15,6 +15,8 @@ use std::path::Path;
 
 use concord_benches::quick;
 use concord_counter::GCounter;
+use concord_map::OrMap;
+use concord_register::MvRegister;
 use concord_set::OrSet;
 use concord_store::{Options, ReplicaId, Store, Syncable};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -125,5 +127,68 @@ fn store_restart(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, store_write, store_restart);
+/// The key-value scenario's store: 10,000 puts over 1,000 keys into an
+/// `OrMap<String, MvRegister<String>>`, committed in batches of 100; the time of the whole
+/// run, and (printed once) the file's size per key after the writes and after a fold.
+fn store_size(c: &mut Criterion) {
+    const KEYS: u64 = 1_000;
+    let writes: u64 = if quick() { 1_000 } else { 10_000 };
+    let run = |path: &Path| {
+        let store = Store::open(path).expect("a store");
+        let mut kv = store
+            .replica::<OrMap<String, MvRegister<String>>>("kv", Options::default())
+            .expect("an object");
+        let me = kv.id();
+        for chunk in 0..writes / 100 {
+            kv.apply_batch(|batch| {
+                for i in chunk * 100..(chunk + 1) * 100 {
+                    // Keys in a scattered order, every key written ten times.
+                    let key = format!("key-{:04}", i * 7_919 % KEYS);
+                    batch
+                        .apply(|map| {
+                            map.apply(me, key, |reg, at| {
+                                let (_, seen) = reg.read();
+                                reg.write(at, format!("v{i}"), &seen)
+                            })
+                            .expect("no overflow")
+                        })
+                        .expect("a write");
+                }
+            })
+            .expect("a commit");
+        }
+        kv
+    };
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("size.redb");
+    let mut kv = run(&path);
+    let written = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let stats = *kv.storage_stats();
+    kv.fold().expect("a fold");
+    let folded = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let state = kv.storage_stats().snapshot_bytes;
+    println!(
+        "store_size: {writes} puts over {KEYS} keys: file {written} bytes ({:.0}/key; log {} \
+         entries, {} bytes; snapshot {} bytes), after a fold {folded} bytes ({:.0}/key; \
+         snapshot {state} bytes, {:.1}/key)",
+        written as f64 / KEYS as f64,
+        stats.log_entries,
+        stats.log_bytes,
+        stats.snapshot_bytes,
+        folded as f64 / KEYS as f64,
+        state as f64 / KEYS as f64,
+    );
+    let mut group = c.benchmark_group("store_size");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(writes));
+    group.bench_function(BenchmarkId::new("kv_batches_of_100", writes), |b| {
+        b.iter(|| {
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            run(&dir.path().join("size.redb")).state().len()
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, store_write, store_restart, store_size);
 criterion_main!(benches);
