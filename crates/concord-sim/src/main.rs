@@ -111,12 +111,12 @@ struct Args {
     /// Print one JSON object with every report instead of tables.
     #[arg(long)]
     json: bool,
-    /// Write one CSV row per gossip round of the first type's runs (replicas missing writes,
-    /// bytes so far and reads waiting, per mode).
+    /// Write one CSV row per gossip round of the first type's runs (writes not yet at every
+    /// replica, bytes so far and reads waiting, per mode).
     #[arg(long, value_name = "FILE.csv")]
     trace: Option<PathBuf>,
-    /// Draw the first type's runs into an SVG: replicas missing writes and bytes shipped per
-    /// gossip round, per mode.
+    /// Draw the first type's runs into an SVG: writes not yet at every replica and bytes
+    /// shipped per gossip round, per mode.
     #[arg(long, value_name = "FILE.svg")]
     plot: Option<PathBuf>,
 }
