@@ -1,5 +1,5 @@
 //! Building blocks for implementing [`Merge`](crate::Merge): the sorted per-actor map that
-//! vector clocks and counters share, and the helpers that turn two "≤" tests into a
+//! vector clocks and counters share, a balanced join of many deltas, and the helpers that turn two "≤" tests into a
 //! [`PartialOrd`] answer.
 //!
 //! A user of the CRDT crates does not need this module; an author of a new CRDT usually does.
@@ -17,4 +17,5 @@
 //! ```
 
 pub use crate::actor_map::{ActorMap, Counts, Iter};
+pub use crate::join_tree::JoinTree;
 pub use crate::merge::{partial_order, sorted_partial_order};

@@ -18,6 +18,7 @@ mod validation;
 
 #[cfg(feature = "serde")]
 pub mod codec;
+mod join_tree;
 pub mod lattice;
 #[cfg(feature = "laws")]
 pub mod laws;

@@ -1,7 +1,8 @@
 //! The values kept in Redis, each a codec envelope, and reading a stored replica.
 
+use concord_core::ReplicaId;
 use concord_core::codec::{self, DecodeError, WireType, tag};
-use concord_core::{Merge, ReplicaId};
+use concord_core::lattice::JoinTree;
 use concord_sync::{Checkpoint, LostState, Syncable};
 use serde::{Deserialize, Serialize};
 
@@ -214,42 +215,4 @@ pub(crate) fn load<T: Syncable>(
         log_bytes,
         snapshot_bytes: snapshot.len() as u64,
     }))
-}
-
-/// Joins many deltas as a balanced tree (a binary counter of partial joins), so replaying a
-/// long log costs about n log n entry copies instead of n times the state's size.
-struct JoinTree<T> {
-    /// Partial joins with their rank: the one at rank r joins 2^r deltas.
-    stack: Vec<(u32, T)>,
-}
-
-impl<T> Default for JoinTree<T> {
-    fn default() -> Self {
-        Self { stack: Vec::new() }
-    }
-}
-
-impl<T: Merge> JoinTree<T> {
-    fn push(&mut self, delta: T) {
-        let mut item = (0u32, delta);
-        while let Some((rank, _)) = self.stack.last() {
-            if *rank != item.0 {
-                break;
-            }
-            let Some((rank, mut joined)) = self.stack.pop() else {
-                break;
-            };
-            joined.merge(&item.1);
-            item = (rank.saturating_add(1), joined);
-        }
-        self.stack.push(item);
-    }
-
-    fn finish(mut self) -> Option<T> {
-        let (_, mut joined) = self.stack.pop()?;
-        while let Some((_, next)) = self.stack.pop() {
-            joined.merge(&next);
-        }
-        Some(joined)
-    }
 }

@@ -10,8 +10,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use concord_clock::{Causality, VectorClock};
+use concord_clock::VectorClock;
 use concord_core::codec;
+use concord_core::lattice::JoinTree;
 use concord_core::{Dot, Merge, Novelty, ReplicaId};
 use concord_sync::{ApplyError, Checkpoint, Config, Replica, SessionToken};
 use rand::RngExt;
@@ -101,20 +102,10 @@ pub(crate) trait Node<W: Workload>: Sized {
     }
 }
 
-/// Whether a replica whose state holds `frontier` may serve `token`.
-fn covers(frontier: &VectorClock<ReplicaId>, token: &SessionToken) -> bool {
-    matches!(
-        token.as_vector().compare(frontier),
-        Causality::Before | Causality::Equal
-    )
-}
-
 /// `token` joined with every write `frontier` holds.
 fn token_after_read(frontier: &VectorClock<ReplicaId>, token: &SessionToken) -> SessionToken {
     let mut after = token.clone();
-    for (replica, writes) in frontier {
-        after.merge(&SessionToken::after_write(*replica, writes));
-    }
+    after.merge(&SessionToken::from_frontier(frontier.clone()));
     after
 }
 
@@ -138,22 +129,14 @@ impl<S: Merge + Clone> Disk<S> {
         }
     }
 
-    /// Joins the log into the snapshot: the deltas pairwise first (small joins), then their
-    /// join into the snapshot once.
+    /// Joins the log into the snapshot: the deltas as a balanced tree first (small joins),
+    /// then their join into the snapshot once, as `concord-store` folds.
     fn fold(&mut self) {
-        let mut level = std::mem::take(&mut self.log);
-        while level.len() > 1 {
-            let mut next = Vec::with_capacity(level.len().div_ceil(2));
-            let mut pairs = level.into_iter();
-            while let Some(mut a) = pairs.next() {
-                if let Some(b) = pairs.next() {
-                    a.merge(&b);
-                }
-                next.push(a);
-            }
-            level = next;
+        let mut tree = JoinTree::new();
+        for delta in self.log.drain(..) {
+            tree.push(delta);
         }
-        if let Some(joined) = level.pop() {
+        if let Some(joined) = tree.finish() {
             self.snapshot.merge(&joined);
         }
     }
@@ -296,7 +279,7 @@ impl<W: Workload> Base<W> {
     fn can_serve(&self, token: &SessionToken) -> bool {
         self.memory
             .as_ref()
-            .is_some_and(|m| covers(&m.held.frontier, token))
+            .is_some_and(|m| token.is_covered_by(&m.held.frontier))
     }
 
     fn holds(&self, key: &str, mark: &Mark) -> bool {

@@ -557,7 +557,7 @@ impl<T: Syncable> Replica<T> {
         after.merge(&self.frontier);
         Ok(Served {
             state: &self.state,
-            token: SessionToken::from_vector(after),
+            token: SessionToken::from_frontier(after),
         })
     }
 

@@ -61,15 +61,22 @@ impl SessionToken {
         &self.writes
     }
 
-    /// Whether a replica whose state holds `frontier` can serve this session.
-    pub(crate) fn is_covered_by(&self, frontier: &VectorClock<ReplicaId>) -> bool {
+    /// Whether a replica whose state holds `frontier` (for every replica, how many of its
+    /// writes) can serve this session: what [`Replica::can_serve`](crate::Replica::can_serve)
+    /// asks, for callers that track a frontier of their own.
+    #[must_use]
+    pub fn is_covered_by(&self, frontier: &VectorClock<ReplicaId>) -> bool {
         matches!(
             self.writes.compare(frontier),
             Causality::Before | Causality::Equal
         )
     }
 
-    pub(crate) const fn from_vector(writes: VectorClock<ReplicaId>) -> Self {
+    /// The token of a session that has seen everything a state holding `frontier` holds
+    /// (for every replica, how many of its writes): merged into a session's token after a
+    /// read, it keeps later reads monotonic.
+    #[must_use]
+    pub const fn from_frontier(writes: VectorClock<ReplicaId>) -> Self {
         Self { writes }
     }
 }
