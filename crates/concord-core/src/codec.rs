@@ -62,6 +62,8 @@ pub mod tag {
     pub const DOT: u16 = 0x0001;
     /// [`crate::ReplicaId`].
     pub const REPLICA_ID: u16 = 0x0002;
+    /// [`crate::reconcile::RangeSummary`].
+    pub const RANGE_SUMMARY: u16 = 0x0003;
     /// `concord_clock::LamportTimestamp`.
     pub const LAMPORT_TIMESTAMP: u16 = 0x0101;
     /// `concord_clock::LamportClock`.
@@ -96,7 +98,8 @@ pub mod tag {
     pub const DW_FLAG: u16 = 0x0504;
     /// `concord_map::CausalCounter`.
     pub const CAUSAL_COUNTER: u16 = 0x0505;
-    /// `concord_map::LwwMapSummary`.
+    /// Retired: the exact summary of a `concord_map::LwwMap`, replaced by
+    /// [`RANGE_SUMMARY`]. Kept so the number is never given to another type.
     pub const LWW_MAP_SUMMARY: u16 = 0x0506;
     /// A `concord_sync` message.
     pub const SYNC_MESSAGE: u16 = 0x0601;

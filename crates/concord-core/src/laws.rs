@@ -67,8 +67,8 @@ mod runner;
 mod world;
 
 pub use checks::{
-    Law, LawViolation, associative, catch_up, commutative, delta_inflation, idempotent,
-    least_upper_bound, novelty, upper_bound,
+    Law, LawViolation, MAX_CATCH_UP_ROUNDS, associative, catch_up, commutative, delta_inflation,
+    idempotent, least_upper_bound, novelty, upper_bound,
 };
 pub use golden::{
     BLESS_VAR, GoldenError, bless_requested, check_golden, check_golden_file, run_golden,

@@ -22,6 +22,7 @@ mod join_tree;
 pub mod lattice;
 #[cfg(feature = "laws")]
 pub mod laws;
+pub mod reconcile;
 
 pub use actor::Actor;
 /// `#[derive(Merge)]`: a struct whose fields are `Merge` merges field by field. Shares its name

@@ -18,7 +18,7 @@ pub mod laws;
 
 pub use causal_counter::{CausalCounter, Contribution};
 pub use flag::{DwFlag, EwFlag};
-pub use lww_map::{LwwMap, LwwMapIter, LwwMapSummary};
+pub use lww_map::{LwwMap, LwwMapIter};
 pub use or_map::{OrMap, OrMapIter, OrMapKeys};
 
 pub use concord_clock;

@@ -6,9 +6,7 @@ use core::fmt;
 use concord_clock::HybridTimestamp;
 use concord_core::{Merge, ReplicaId};
 
-mod summary;
-
-pub use summary::LwwMapSummary;
+mod catch_up;
 
 /// The winning write of one key: its stamp, and the value written or `None` for a delete (a
 /// tombstone).
@@ -98,17 +96,18 @@ impl<K, V: Ord + Clone, S: Ord + Clone> Entry<K, V, S> {
 /// | [`merge`](Merge::merge), [`novel`](Self::novel) | O(n + m) |
 /// | [`len`](Self::len), [`is_empty`](Self::is_empty), [`tombstones`](Self::tombstones) | O(1) (the count is kept) |
 /// | [`iter`](Self::iter), [`compact`](Self::compact), [`max_stamp`](Self::max_stamp) | O(n) |
-/// | [`summary`](concord_core::CatchUp::summary) | O(n), keys and stamps cloned, no values |
-/// | [`delta_since`](concord_core::CatchUp::delta_since) a summary of m keys | O(n + m) |
+/// | [`summary`](concord_core::CatchUp::summary), [`answer`](concord_core::CatchUp::answer), [`refine`](concord_core::CatchUp::refine) | O(n log n): the entries' hashes, sorted |
 ///
 /// # Catching up
 ///
 /// The map implements [`CatchUp`](concord_core::CatchUp), so it replicates through
-/// `concord_sync::Replica`: a replica that fell behind sends its [`LwwMapSummary`] (every key
-/// it holds, live or deleted, with the stamp of its write, and no values: O(entries)), and the
-/// peer answers with the entries whose stamp beats the summary's or whose key the summary
-/// lacks. See [`LwwMapSummary`] for an example, and for why compaction must wait for a stable
-/// stamp or a catch-up cannot carry a delete.
+/// `concord_sync::Replica`: a replica that fell behind sends a fingerprint of its entries
+/// (keys and stamps, no values), and the peer answers with the entries it lacks, narrowing
+/// down over a few rounds by ranges of key hashes ([`reconcile`](concord_core::reconcile)), so
+/// the bytes follow what the replica lacks, not the size of the map. See the
+/// [`CatchUp` impl](#impl-CatchUp-for-LwwMap<K,+V,+S>) for an example, and
+/// [`compact`](Self::compact) for why compaction must wait for a stable stamp or a catch-up
+/// cannot carry a delete.
 ///
 /// # Deleted keys and compaction
 ///
@@ -292,8 +291,8 @@ impl<K: Ord, V: Ord, S: Ord> LwwMap<K, V, S> {
     /// its old value: a deleted key reappears, and only on the replicas that compacted, so
     /// replicas disagree on the map until the resurrected put is merged everywhere.
     ///
-    /// Catch-up has the same limit: a [summary](LwwMapSummary) lists only the entries a
-    /// replica holds, so a replica that freed a tombstone sends nothing for its key to a peer
+    /// Catch-up has the same limit: a [summary](concord_core::CatchUp::summary) covers only the
+    /// entries a replica holds, so a replica that freed a tombstone sends nothing for its key to a peer
     /// that still holds the older put (one partitioned since before the delete), and the delete
     /// never reaches that peer. A stable stamp that every replica has passed rules that out.
     ///

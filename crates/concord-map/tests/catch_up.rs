@@ -1,6 +1,6 @@
-//! Catching an `LwwMap` up from a summary: exactly what the replica lacks is sent (newer puts,
-//! new keys, deletes), nothing it has; the summary holds keys and stamps without values; a
-//! compaction below an unstable stamp loses a delete; and the summary's wire form.
+//! Catching an `LwwMap` up through the range-based exchange: what differs is sent (newer
+//! puts, new keys, deletes), nothing the replica has; a compaction below an unstable stamp
+//! loses a delete; and a map and its summary are told apart on the wire.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -10,7 +10,8 @@
 )]
 
 use concord_map::concord_core::CatchUp;
-use concord_map::{LwwMap, LwwMapSummary, Merge};
+use concord_map::concord_core::reconcile::RangeSummary;
+use concord_map::{LwwMap, Merge};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
@@ -23,16 +24,39 @@ fn joined(a: &Map, b: &Map) -> Map {
     out
 }
 
-/// Every entry of `map` as `(key, stamp, value or none)`, tombstones included.
+/// Every entry of `map` as `(key, stamp, value or none)`, tombstones included; the tests draw
+/// keys below 64.
 fn entries(map: &Map) -> Vec<(u16, u64, Option<u32>)> {
-    map.summary()
-        .iter()
-        .map(|(&k, &s)| (k, s, map.get(&k).copied()))
+    (0..64)
+        .filter_map(|k| Some((k, *map.stamp(&k)?, map.get(&k).copied())))
         .collect()
 }
 
+/// The whole exchange: `behind` sends its summary, merges each answer of `ahead` and refines
+/// its questions. Returns the join of the answers and the rounds taken.
+fn catch_up<K, V, S>(
+    behind: &mut LwwMap<K, V, S>,
+    ahead: &LwwMap<K, V, S>,
+) -> (LwwMap<K, V, S>, usize)
+where
+    LwwMap<K, V, S>: CatchUp<Summary = RangeSummary> + Default,
+{
+    let mut received = LwwMap::default();
+    let mut rounds = 0;
+    let mut summary = Some(behind.summary());
+    while let Some(asked) = summary {
+        rounds += 1;
+        assert!(rounds <= 32, "the exchange must end");
+        let (delta, questions) = ahead.answer(&asked);
+        behind.merge(&delta);
+        received.merge(&delta);
+        summary = questions.and_then(|q| behind.refine(&q));
+    }
+    (received, rounds)
+}
+
 #[test]
-fn a_cut_off_replica_is_sent_exactly_what_it_lacks() {
+fn a_cut_off_replica_is_sent_what_differs() {
     let mut behind = Map::new();
     behind.insert(1, 10, 1);
     behind.insert(2, 20, 2);
@@ -45,58 +69,66 @@ fn a_cut_off_replica_is_sent_exactly_what_it_lacks() {
     ahead.insert(2, 21, 5); // a newer put of a known key
     ahead.remove(3, 6); // a delete of a live key
     ahead.insert(4, 40, 7); // a put over a tombstone
-    ahead.insert(5, 49, 8); // older than `behind`'s write: not sent
+    ahead.insert(5, 49, 8); // older than `behind`'s write: sent (a digest cannot tell which
+    // write is newer), and lost in the merge
     ahead.insert(6, 60, 2); // a key `behind` never saw
     ahead.remove(7, 3); // a delete of a key `behind` never saw
 
-    let delta = ahead.delta_since(&behind.summary());
+    let expected = joined(&behind, &ahead);
+    let (received, rounds) = catch_up(&mut behind, &ahead);
+    assert_eq!(rounds, 1, "a small map is listed by its digests at once");
     assert_eq!(
-        entries(&delta),
+        entries(&received),
         [
             (2, 5, Some(21)),
             (3, 6, None),
             (4, 7, Some(40)),
+            (5, 8, Some(49)),
             (6, 2, Some(60)),
             (7, 3, None),
         ]
     );
-    assert_eq!((delta.len(), delta.tombstones()), (3, 2));
-    assert_eq!(joined(&behind, &delta), joined(&behind, &ahead));
+    assert_eq!(behind, expected);
+    assert_eq!(behind.get(&5), Some(&50));
 }
 
 #[test]
 fn equal_states_send_nothing() {
     let mut map = Map::new();
-    map.insert(1, 10, 1);
-    map.remove(2, 2);
-    let delta = map.delta_since(&map.summary());
-    assert_eq!(delta, Map::new());
-    assert_eq!(delta.tombstones(), 0);
-    assert_eq!(Map::new().delta_since(&map.summary()), Map::new());
-    // An empty summary asks for everything.
-    assert_eq!(map.delta_since(&LwwMapSummary::default()), map);
+    for key in 0..40 {
+        map.insert(key, 1, u64::from(key));
+    }
+    map.remove(50, 2);
+    let (received, rounds) = catch_up(&mut map.clone(), &map);
+    assert_eq!((received, rounds), (Map::new(), 1));
+    // An empty map asks for everything, and has nothing to give.
+    let mut empty = Map::new();
+    assert_eq!(catch_up(&mut empty, &map).0, map);
+    assert_eq!(catch_up(&mut map.clone(), &Map::new()).0, Map::new());
 }
 
 #[test]
-fn the_summary_holds_every_key_and_stamp_and_no_value() {
-    let mut map: LwwMap<String, String, u64> = LwwMap::new();
-    map.insert(
-        "b".into(),
-        "a long value that the summary leaves out".into(),
-        4,
-    );
-    map.insert("a".into(), "x".into(), 2);
-    map.remove("c".into(), 7);
-    let summary = map.summary();
-    assert_eq!((summary.len(), summary.is_empty()), (3, false));
-    let listed: Vec<(&str, u64)> = summary.iter().map(|(k, &s)| (k.as_str(), s)).collect();
-    assert_eq!(listed, [("a", 2), ("b", 4), ("c", 7)]);
-    assert!(!format!("{summary:?}").contains("long value"));
-    assert_eq!(
-        format!("{summary:?}"),
-        r#"LwwMapSummary({"a": 2, "b": 4, "c": 7})"#
-    );
-    assert!(LwwMap::<u8, u8, u64>::new().summary().is_empty());
+fn a_large_map_sends_only_the_few_entries_that_changed() {
+    let mut ahead: LwwMap<u32, u32, u64> = LwwMap::new();
+    for key in 0..50_000 {
+        ahead.insert(key, key, 1);
+    }
+    let mut behind = ahead.clone();
+    for key in (0..50_000).step_by(997) {
+        ahead.insert(key, 0, 2);
+    }
+    ahead.remove(3, 3);
+    let expected = joined_any(&behind, &ahead);
+    let (received, rounds) = catch_up(&mut behind, &ahead);
+    assert_eq!(behind, expected);
+    assert_eq!(received.len() + received.tombstones(), 51 + 1);
+    assert!(rounds > 1 && rounds <= 12, "{rounds} rounds");
+}
+
+fn joined_any(a: &LwwMap<u32, u32, u64>, b: &LwwMap<u32, u32, u64>) -> LwwMap<u32, u32, u64> {
+    let mut out = a.clone();
+    out.merge(b);
+    out
 }
 
 #[test]
@@ -111,13 +143,14 @@ fn a_compaction_below_an_unstable_stamp_loses_the_delete() {
     // carry the delete, and the replicas disagree.
     let mut compacted = new.clone();
     assert_eq!(compacted.compact(&2), 1);
-    let delta = compacted.delta_since(&old.summary());
-    assert_eq!(delta, Map::new());
-    assert_eq!(joined(&old, &delta).get(&1), Some(&10));
+    let mut lagging = old.clone();
+    assert_eq!(catch_up(&mut lagging, &compacted).0, Map::new());
+    assert_eq!(lagging.get(&1), Some(&10));
 
     // Without the compaction (or once `old` has merged the delete) the delete arrives.
-    let delta = new.delta_since(&old.summary());
-    assert_eq!(joined(&old, &delta).get(&1), None);
+    let mut lagging = old;
+    catch_up(&mut lagging, &new);
+    assert_eq!(lagging.get(&1), None);
 }
 
 /// `map` after `writes` random writes stamped in `lane` (0, 1 or 2): replicas writing in
@@ -137,117 +170,84 @@ fn random_map(rng: &mut StdRng, base: &Map, writes: usize, lane: u64) -> Map {
 }
 
 #[test]
-fn random_replicas_are_sent_exactly_their_novelty() {
+fn random_replicas_catch_up_and_are_sent_only_what_differs() {
     for seed in 0..300u64 {
         let mut rng = StdRng::seed_from_u64(seed);
         let common = random_map(&mut rng, &Map::new(), 10, 0);
         let x = random_map(&mut rng, &common, 8, 1);
         let y = random_map(&mut rng, &common, 8, 2);
-        let delta = x.delta_since(&y.summary());
-        assert_eq!(joined(&y, &delta), joined(&y, &x), "seed {seed}: catch-up");
-        // Exactly the entries of `x` that win over `y`'s: nothing `y` had, nothing missing.
-        assert_eq!(y.novel(&x).unwrap_or_default(), delta, "seed {seed}");
+        let mut caught = y.clone();
+        let (received, _) = catch_up(&mut caught, &x);
+        assert_eq!(caught, joined(&y, &x), "seed {seed}: catch-up");
+        // Only writes of `x` that `y` does not hold are sent.
+        for (key, stamp, value) in entries(&received) {
+            assert_eq!(x.stamp(&key), Some(&stamp), "seed {seed}: a write of x");
+            assert_eq!(x.get(&key).copied(), value, "seed {seed}");
+            assert_ne!(
+                y.stamp(&key),
+                Some(&stamp),
+                "seed {seed}: {key} was held already"
+            );
+        }
     }
 }
 
 #[test]
 fn equal_stamps_of_different_writes_are_not_told_apart() {
-    // Only a misbehaving replica issues one stamp twice; the summary carries no value, so the
-    // tie-break of merge (the greater value wins) does not travel by catch-up.
+    // Only a misbehaving replica issues one stamp twice; the digests cover keys and stamps,
+    // not values, so the tie-break of merge (the greater value wins) does not travel by
+    // catch-up.
     let mut low = Map::new();
     low.insert(1, 10, 5);
     let mut high = Map::new();
     high.insert(1, 11, 5);
-    assert_eq!(high.delta_since(&low.summary()), Map::new());
+    assert_eq!(catch_up(&mut low.clone(), &high).0, Map::new());
     assert_eq!(joined(&low, &high).get(&1), Some(&11));
 }
 
 #[cfg(feature = "serde")]
 mod wire {
-    use concord_map::LwwMapSummary;
     use concord_map::concord_clock::LamportTimestamp;
-    use concord_map::concord_core::codec::{self, DecodeError, WireType, tag};
-    use concord_map::concord_core::{CatchUp, MAX_ENTRIES, ValidationError};
-    use serde::{Deserialize, Serialize};
+    use concord_map::concord_core::CatchUp;
+    use concord_map::concord_core::codec::{self, DecodeError};
+    use concord_map::concord_core::reconcile::RangeSummary;
 
     type Ts = LamportTimestamp<u64>;
-    type Summary = LwwMapSummary<u32, Ts>;
     type Map = concord_map::LwwMap<u32, String, Ts>;
-
-    /// The same shape as the summary's encoding, without its checks.
-    #[derive(Serialize, Deserialize)]
-    struct LookAlike {
-        entries: Vec<(u32, Ts)>,
-    }
-
-    impl WireType for LookAlike {
-        const TAG: u16 = tag::LWW_MAP_SUMMARY;
-        const VERSION: u16 = 1;
-        const NAME: &'static str = "LookAlike";
-    }
-
-    fn ts(time: u64) -> Ts {
-        LamportTimestamp::new(time, 1)
-    }
-
-    fn craft(entries: Vec<(u32, Ts)>) -> Vec<u8> {
-        codec::encode(&LookAlike { entries }).unwrap()
-    }
-
-    fn refusal(bytes: &[u8]) -> String {
-        match codec::decode::<Summary>(bytes) {
-            Err(DecodeError::Invalid { type_name, reason }) => {
-                assert_eq!(type_name, "LwwMapSummary");
-                reason
-            }
-            other => panic!("expected an invalid-state refusal, got {other:?}"),
-        }
-    }
 
     fn sample() -> Map {
         let mut map = Map::new();
-        map.insert(1, "one".into(), ts(1));
-        map.remove(2, ts(2));
-        map.insert(7, "seven".into(), ts(3));
+        for key in 0..100 {
+            map.insert(
+                key,
+                key.to_string(),
+                LamportTimestamp::new(u64::from(key), 1),
+            );
+        }
+        map.remove(200, LamportTimestamp::new(1_000, 1));
         map
     }
 
     #[test]
-    fn a_summary_round_trips_and_matches_the_look_alike() {
-        let summary = sample().summary();
-        let bytes = codec::encode(&summary).unwrap();
-        assert_eq!(codec::decode::<Summary>(&bytes).unwrap(), summary);
-        assert_eq!(bytes, craft(vec![(1, ts(1)), (2, ts(2)), (7, ts(3))]));
-        let empty = codec::encode(&Summary::default()).unwrap();
-        assert_eq!(
-            codec::decode::<Summary>(&empty).unwrap(),
-            Summary::default()
+    fn a_summary_round_trips_and_holds_no_value() {
+        let mut map = sample();
+        map.insert(
+            7,
+            "a long value that no summary carries".into(),
+            LamportTimestamp::new(500, 1),
         );
-    }
-
-    #[test]
-    fn unsorted_and_duplicate_keys_are_refused() {
-        let unsorted = craft(vec![(1, ts(1)), (5, ts(2)), (3, ts(3))]);
-        assert!(refusal(&unsorted).contains(&ValidationError::Unsorted.to_string()));
-        let twice = craft(vec![(1, ts(1)), (4, ts(2)), (4, ts(3))]);
-        assert!(refusal(&twice).contains(&ValidationError::Duplicate.to_string()));
-    }
-
-    #[test]
-    fn more_entries_than_the_limit_are_refused() {
-        let bytes = craft((0..=MAX_ENTRIES as u32).map(|k| (k, ts(1))).collect());
-        let expected = ValidationError::TooMany {
-            len: MAX_ENTRIES + 1,
-            max: MAX_ENTRIES,
-        };
-        assert!(refusal(&bytes).contains(&expected.to_string()));
+        let summary = map.summary();
+        let bytes = codec::encode(&summary).unwrap();
+        assert_eq!(codec::decode::<RangeSummary>(&bytes).unwrap(), summary);
+        // One fingerprint for a hundred entries.
+        assert!(bytes.len() < 32, "{} bytes", bytes.len());
     }
 
     #[test]
     fn a_map_and_its_summary_are_told_apart_by_tag() {
         let map = codec::encode(&sample()).unwrap();
         assert!(matches!(
-            codec::decode::<Summary>(&map),
+            codec::decode::<RangeSummary>(&map),
             Err(DecodeError::WrongType { .. })
         ));
         let summary = codec::encode(&sample().summary()).unwrap();
@@ -255,16 +255,5 @@ mod wire {
             codec::decode::<Map>(&summary),
             Err(DecodeError::WrongType { .. })
         ));
-    }
-
-    #[test]
-    fn every_prefix_of_an_encoding_is_refused_without_panic() {
-        let bytes = codec::encode(&sample().summary()).unwrap();
-        for cut in 0..bytes.len() {
-            assert!(
-                codec::decode::<Summary>(&bytes[..cut]).is_err(),
-                "cut at {cut}"
-            );
-        }
     }
 }

@@ -1,4 +1,4 @@
-//! Golden byte vectors of `LwwMap`: the encoding of fixed maps and of a summary, compared byte
+//! Golden byte vectors of `LwwMap`: the encoding of fixed maps and of a catch-up summary, compared byte
 //! for byte with `tests/data/*.bin` by the law kit's `golden_test!`. A difference means the wire
 //! format changed, which needs a format-version bump.
 //! `CONCORD_BLESS=1 cargo test -p concord-map --all-features --test golden` rewrites the files.
@@ -65,9 +65,10 @@ golden_test!(
 );
 
 golden_test!(
-    lww_map_summary = {
-        // The summary a replica sends to catch up: keys and stamps of live entries and
-        // tombstones, no values.
+    lww_map_range_summary = {
+        // The summary a replica sends to catch up: the digests (of keys and stamps, live
+        // entries and tombstones, no values) of a map this small. The file pins the hashes:
+        // replicas of different releases must agree on them.
         use concord_map::concord_core::CatchUp;
         let mut map: LwwMap<String, String, Ts> = LwwMap::new();
         map.insert("user:1".into(), "Ada".into(), LamportTimestamp::new(3, 1));

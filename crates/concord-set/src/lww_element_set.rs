@@ -10,6 +10,8 @@ use concord_core::{Merge, ReplicaId};
 
 use crate::bias::{AddWins, Bias};
 
+mod catch_up;
+
 /// The greatest add stamp and the greatest remove stamp seen for one element, of which at least
 /// one exists: an element with neither carries no information and is not stored, so this type
 /// has no state for it.
@@ -218,8 +220,7 @@ impl SetStats {
 /// | [`merge`](Merge::merge) | O(n + m) |
 /// | [`len`](Self::len), [`is_empty`](Self::is_empty) | O(1) (the count is kept) |
 /// | [`iter`](Self::iter), [`stats`](Self::stats), [`compact`](Self::compact), [`max_stamp`](Self::max_stamp) | O(n) |
-/// | [`summary`](concord_core::CatchUp::summary) | O(n), a copy of the set |
-/// | [`delta_since`](concord_core::CatchUp::delta_since) a summary of m elements | O(n + m) |
+/// | [`summary`](concord_core::CatchUp::summary), [`answer`](concord_core::CatchUp::answer), [`refine`](concord_core::CatchUp::refine) | O(n log n): the entries' hashes, sorted |
 ///
 /// For many operations at once (loading, replaying a log), use the batch methods: they sort
 /// the batch once and merge it in one pass instead of shifting the vector per element.
@@ -227,36 +228,41 @@ impl SetStats {
 /// # Catching up
 ///
 /// The set implements [`CatchUp`](concord_core::CatchUp), so it replicates through
-/// `concord_sync::Replica`. Its summary is the set itself: the state is nothing but elements
-/// and their add and remove stamps (tombstones included), which is what a peer needs to tell
-/// what the replica lacks, so a summary costs O(entries), as much as the set. The peer answers
-/// with [`delta_since`](concord_core::CatchUp::delta_since): per element, only its stamps that
-/// beat the summary's, and whole entries for the elements the summary lacks. Stamps are
-/// compared exactly, nothing is hashed.
+/// `concord_sync::Replica`. A replica that fell behind sends a fingerprint of its entries
+/// (elements with their add and remove stamps, tombstones included), and the peer answers with
+/// the entries whose digest differs, narrowing down over a few rounds by ranges of element
+/// hashes ([`reconcile`](concord_core::reconcile)): the bytes follow what the replica lacks,
+/// not the size of the set.
 ///
 /// ```
 /// use concord_set::concord_clock::LamportTimestamp;
 /// use concord_set::concord_core::CatchUp;
 /// use concord_set::{LwwElementSet, Merge};
 ///
-/// type Set = LwwElementSet<&'static str, LamportTimestamp<u64>>;
+/// type Set = LwwElementSet<u32, LamportTimestamp<u64>>;
 /// let stamp = |time, actor| LamportTimestamp::new(time, actor);
 ///
 /// let mut online = Set::new();
-/// online.insert("milk", stamp(1, 1));
-/// online.insert("eggs", stamp(2, 1));
+/// online.insert_all((0..5_000).map(|n| (n, stamp(1, 1))));
 /// let mut offline = online.clone();
 ///
 /// // While `offline` is cut off, `online` removes one item and adds another.
-/// online.remove("milk", stamp(3, 1));
-/// online.insert("tea", stamp(4, 1));
+/// online.remove(7, stamp(2, 1));
+/// online.insert(9_999, stamp(3, 1));
 ///
-/// // Back online, `offline` sends its summary and merges the answer.
-/// let delta = online.delta_since(&offline.summary());
-/// assert_eq!(delta.stats().entries(), 2); // the remove of milk, and tea; not eggs
-/// offline.merge(&delta);
+/// // Back online, `offline` sends its summary, merges each answer, and refines the
+/// // questions that come with it until none is left.
+/// let mut summary = Some(offline.summary());
+/// let mut received = 0;
+/// while let Some(asked) = summary {
+///     let (delta, questions) = online.answer(&asked);
+///     received += delta.stats().entries();
+///     offline.merge(&delta);
+///     summary = questions.and_then(|q| offline.refine(&q));
+/// }
+/// assert_eq!(received, 2); // the remove of 7, and 9,999; none of the other 4,999
 /// assert_eq!(offline, online);
-/// assert!(!offline.contains("milk") && offline.contains("tea"));
+/// assert!(!offline.contains(&7) && offline.contains(&9_999));
 /// ```
 ///
 /// A summary lists only the entries a replica holds: after [`compact`](Self::compact) has
@@ -446,7 +452,7 @@ impl<T: Ord, S: Ord, B: Bias> LwwElementSet<T, S, B> {
     /// back: a removed item reappears, and only on the replicas that compacted, so replicas
     /// disagree on the value until the resurrected add is merged everywhere.
     ///
-    /// Catch-up has the same limit: a [summary](concord_core::CatchUp::summary) lists only the
+    /// Catch-up has the same limit: a [summary](concord_core::CatchUp::summary) covers only the
     /// entries a replica holds, so a replica that freed a tombstone sends nothing for its
     /// element to a peer that still holds the older add, and the remove never reaches that
     /// peer. A stable stamp that every replica has passed rules that out.
@@ -716,48 +722,6 @@ impl<T: Ord + Clone, S: Ord + Clone, B: Bias> concord_core::Novelty for LwwEleme
             present,
             bias: PhantomData,
         })
-    }
-}
-
-impl<T: Ord + Clone, S: Ord + Clone, B: Bias> concord_core::CatchUp for LwwElementSet<T, S, B> {
-    /// The set itself: it holds nothing but elements and their stamps, which is exactly what
-    /// a peer needs to tell what it lacks (as for the counters, whose summary is the counter).
-    type Summary = Self;
-
-    /// A copy of the set: every element with its add and remove stamps, tombstones included.
-    fn summary(&self) -> Self {
-        self.clone()
-    }
-
-    /// Per element, the stamps of this set that are greater than the summary's (a missing
-    /// stamp is least), and whole entries for the elements the summary lacks: one linear walk
-    /// over both sorted vectors, O(n + m). An element whose stamps the summary already has
-    /// (or beats) is not sent.
-    fn delta_since(&self, summary: &Self) -> Self {
-        let mut theirs = summary.entries.iter().peekable();
-        let mut entries = Vec::new();
-        for mine in &self.entries {
-            while theirs.next_if(|y| y.elem < mine.elem).is_some() {}
-            let Some(known) = theirs.next_if(|y| y.elem == mine.elem) else {
-                entries.push(mine.clone());
-                continue;
-            };
-            let above = |m: Option<&S>, k: Option<&S>| m.filter(|_| m > k).cloned();
-            let add = above(mine.stamps.add(), known.stamps.add());
-            let remove = above(mine.stamps.remove(), known.stamps.remove());
-            if let Some(stamps) = Stamps::new(add, remove) {
-                entries.push(Entry {
-                    elem: mine.elem.clone(),
-                    stamps,
-                });
-            }
-        }
-        let present = entries.iter().filter(|e| e.present::<B>()).count();
-        Self {
-            entries,
-            present,
-            bias: PhantomData,
-        }
     }
 }
 

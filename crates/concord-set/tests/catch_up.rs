@@ -1,6 +1,6 @@
-//! Catching an `LwwElementSet` up from a summary (the set itself): per element only the stamps
-//! that beat the summary's are sent, whole entries for elements it lacks, nothing it has; and
-//! a compaction below an unstable stamp loses a remove.
+//! Catching an `LwwElementSet` up through the range-based exchange: the entries whose stamps
+//! differ are sent whole, nothing the replica has; and a compaction below an unstable stamp
+//! loses a remove.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -33,8 +33,25 @@ fn entries<B: Bias>(set: &Set<B>) -> Vec<(u16, Option<u64>, Option<u64>)> {
         .collect()
 }
 
+/// The whole exchange: `behind` sends its summary, merges each answer of `ahead` and refines
+/// its questions. Returns the join of the answers and the rounds taken.
+fn catch_up<B: Bias>(behind: &mut Set<B>, ahead: &Set<B>) -> (Set<B>, usize) {
+    let mut received = Set::new();
+    let mut rounds = 0;
+    let mut summary = Some(behind.summary());
+    while let Some(asked) = summary {
+        rounds += 1;
+        assert!(rounds <= 32, "the exchange must end");
+        let (delta, questions) = ahead.answer(&asked);
+        behind.merge(&delta);
+        received.merge(&delta);
+        summary = questions.and_then(|q| behind.refine(&q));
+    }
+    (received, rounds)
+}
+
 #[test]
-fn a_cut_off_replica_is_sent_only_the_stamps_it_lacks() {
+fn a_cut_off_replica_is_sent_the_entries_that_differ() {
     let mut behind: Set = Set::new();
     behind.insert(1, 1);
     behind.insert(2, 2);
@@ -56,31 +73,34 @@ fn a_cut_off_replica_is_sent_only_the_stamps_it_lacks() {
     ahead.remove(6, 3);
     ahead.remove(7, 3); // a remove of an element `behind` never saw
 
-    let delta = ahead.delta_since(&behind.summary());
+    let expected = joined(&behind, &ahead);
+    let (delta, rounds) = catch_up(&mut behind, &ahead);
+    assert_eq!(rounds, 1, "a small set is listed by its digests at once");
     assert_eq!(
         entries(&delta),
         [
-            (2, None, Some(5)),
+            (2, Some(2), Some(5)),
             (3, Some(6), None),
-            (4, Some(7), None),
+            (4, Some(7), Some(4)),
+            (5, Some(8), Some(8)), // older than `behind`'s: sent, lost in the merge
             (6, Some(2), Some(3)),
             (7, None, Some(3)),
         ]
     );
-    assert_eq!(delta.iter().copied().collect::<Vec<_>>(), [3, 4]);
-    assert_eq!(joined(&behind, &delta), joined(&behind, &ahead));
+    assert_eq!(behind, expected);
 }
 
 #[test]
 fn equal_states_send_nothing() {
     let mut set: Set = Set::new();
-    set.insert(1, 1);
-    set.remove(2, 2);
-    assert_eq!(set.delta_since(&set.summary()), Set::new());
-    assert_eq!(Set::new().delta_since(&set.summary()), Set::new());
-    // An empty summary asks for everything.
-    assert_eq!(set.delta_since(&Set::new()), set);
-    assert_eq!(set.summary(), set);
+    for elem in 0..40 {
+        set.insert(elem, u64::from(elem));
+    }
+    set.remove(50, 2);
+    assert_eq!(catch_up(&mut set.clone(), &set), (Set::new(), 1));
+    // An empty set asks for everything, and has nothing to give.
+    assert_eq!(catch_up(&mut Set::new(), &set).0, set);
+    assert_eq!(catch_up(&mut set.clone(), &Set::new()).0, Set::new());
 }
 
 #[test]
@@ -95,12 +115,14 @@ fn a_compaction_below_an_unstable_stamp_loses_the_remove() {
     // carry the remove, and the replicas disagree.
     let mut compacted = new.clone();
     assert_eq!(compacted.compact(&2), 1);
-    let delta = compacted.delta_since(&old.summary());
-    assert_eq!(delta, Set::new());
-    assert!(joined(&old, &delta).contains(&1));
+    let mut lagging = old.clone();
+    assert_eq!(catch_up(&mut lagging, &compacted).0, Set::new());
+    assert!(lagging.contains(&1));
 
     // Without the compaction the remove arrives.
-    assert!(!joined(&old, &new.delta_since(&old.summary())).contains(&1));
+    let mut lagging = old;
+    catch_up(&mut lagging, &new);
+    assert!(!lagging.contains(&1));
 }
 
 /// `set` after `ops` random inserts and removes.
@@ -124,29 +146,34 @@ fn random_replicas_catch_up<B: Bias>() {
         let common = random_set::<B>(&mut rng, &Set::new(), 10);
         let x = random_set(&mut rng, &common, 8);
         let y = random_set(&mut rng, &common, 8);
-        let delta = x.delta_since(&y.summary());
-        assert_eq!(joined(&y, &delta), joined(&y, &x), "seed {seed}: catch-up");
+        let mut caught = y.clone();
+        let (delta, _) = catch_up(&mut caught, &x);
+        assert_eq!(caught, joined(&y, &x), "seed {seed}: catch-up");
         assert_eq!(joined(&x, &delta), x, "seed {seed}: the delta is part of x");
-        // Every stamp sent beats `y`'s for its element: nothing `y` had is sent.
+        // Only entries whose stamps differ from `y`'s are sent.
         for (elem, add, remove) in entries(&delta) {
-            let (y_add, y_remove) = y.stamps(&elem).unwrap_or((None, None));
-            let beats = |sent: Option<u64>, known: Option<&u64>| {
-                sent.is_none_or(|s| known.is_none_or(|k| s > *k))
-            };
-            assert!(
-                beats(add, y_add) && beats(remove, y_remove),
-                "seed {seed}: element {elem} sent with a stamp the summary has"
+            let (x_add, x_remove) = x.stamps(&elem).unwrap();
+            assert_eq!(
+                (x_add.copied(), x_remove.copied()),
+                (add, remove),
+                "seed {seed}"
+            );
+            let held = y.stamps(&elem).map(|(a, r)| (a.copied(), r.copied()));
+            assert_ne!(
+                held,
+                Some((add, remove)),
+                "seed {seed}: {elem} was held already"
             );
         }
     }
 }
 
 #[test]
-fn random_add_wins_replicas_catch_up_with_no_redundant_stamp() {
+fn random_add_wins_replicas_catch_up_with_no_redundant_entry() {
     random_replicas_catch_up::<AddWins>();
 }
 
 #[test]
-fn random_remove_wins_replicas_catch_up_with_no_redundant_stamp() {
+fn random_remove_wins_replicas_catch_up_with_no_redundant_entry() {
     random_replicas_catch_up::<RemoveWins>();
 }

@@ -49,14 +49,19 @@ pub(crate) enum Body<T, M> {
     Ack,
     /// The sender's log no longer reaches back to what the receiver lacks: send a summary.
     SummaryRequest,
-    /// The sender's summary: answer with what it lacks.
-    Summary { summary: M },
-    /// What the receiver lacked when it sent its summary, and everything of the sender's log up
-    /// to `end`, with the sender's whole frontier.
+    /// The sender's summary, the `round`-th it sent the receiver: answer with what it lacks.
+    /// Also the next step of an exchange, answering the receiver's questions.
+    Summary { round: u64, summary: M },
+    /// The answer to the receiver's summary of round `round`: what the receiver lacks as far
+    /// as its summary told, and the questions where it was too coarse to tell (the exchange
+    /// then goes on, see [`CatchUp`](concord_core::CatchUp)). `end` and `frontier` are the
+    /// sender's log end and whole frontier; the receiver holds them once the exchange ends.
     CatchUp {
+        round: u64,
         end: u64,
         frontier: VectorClock<ReplicaId>,
         delta: T,
+        questions: Option<M>,
     },
 }
 
@@ -66,7 +71,8 @@ where
     M: Serialize + serde::de::DeserializeOwned,
 {
     const TAG: u16 = tag::SYNC_MESSAGE;
-    const VERSION: u16 = 1;
+    /// 2: summaries carry their round, and catch-up answers the round and questions.
+    const VERSION: u16 = 2;
     const NAME: &'static str = "concord-sync message";
 }
 

@@ -226,8 +226,17 @@ struct Peer<M> {
     ack_due: bool,
     /// The peer asked for this replica's summary.
     summary_due: bool,
-    /// The peer's summary, to answer with what it lacks.
-    catch_up_due: Option<M>,
+    /// The peer's summary and its round, to answer with what it lacks.
+    catch_up_due: Option<(u64, M)>,
+    /// Summaries sent to the peer: the round of the latest, whose answer alone moves an
+    /// exchange on (an answer to an earlier one is merged, nothing more).
+    rounds: u64,
+    /// The next summary of an exchange with the peer, answering its questions.
+    refined: Option<M>,
+    /// The log end and frontier of the peer's first answer in the exchange under way: what
+    /// this replica holds once the exchange ends (the later answers cover later states of
+    /// the peer only in part).
+    exchange: Option<(u64, VectorClock<ReplicaId>)>,
     /// When a summary request may be sent again.
     request_at: u64,
     /// The frontier as of the last interval the peer acknowledged: intervals carry only the
@@ -248,6 +257,9 @@ impl<M> Default for Peer<M> {
             ack_due: false,
             summary_due: false,
             catch_up_due: None,
+            rounds: 0,
+            refined: None,
+            exchange: None,
             request_at: 0,
             frontier_acked: VectorClock::new(),
             frontier_sent: VecDeque::new(),
@@ -675,25 +687,55 @@ impl<T: Syncable> Replica<T> {
                 return Ok(novel);
             }
             Body::CatchUp {
+                round,
                 end,
                 frontier,
                 delta,
+                questions,
             } => {
                 self.check_own_history(peer, &frontier);
-                if self.awaiting.is_some_and(|(other, _)| other == peer) {
-                    self.awaiting = None;
-                }
                 let novel = self.absorb(peer, &delta);
+                let now = self.now;
+                let resend = self.config.resend_after;
                 let known = self.peers.entry(peer).or_default();
-                known.received = known.received.max(end);
-                known.ack_due = true;
-                self.frontier.merge(&frontier);
+                if round != known.rounds {
+                    // An answer to an earlier summary (late, or a duplicate): its delta is
+                    // merged, but the exchange moves on only with the answer to the latest.
+                    return Ok(novel);
+                }
+                match questions.and_then(|q| self.state.refine(&q)) {
+                    Some(next) => {
+                        if known.exchange.is_none() {
+                            known.exchange = Some((end, frontier));
+                        }
+                        known.refined = Some(next);
+                        self.awaiting = Some((peer, now.saturating_add(resend)));
+                    }
+                    None => {
+                        let (end, frontier) = known.exchange.take().unwrap_or((end, frontier));
+                        known.received = known.received.max(end);
+                        known.ack_due = true;
+                        self.frontier.merge(&frontier);
+                        if self.awaiting.is_some_and(|(other, _)| other == peer) {
+                            self.awaiting = None;
+                        }
+                    }
+                }
                 return Ok(novel);
             }
             Body::Ack => {}
-            Body::SummaryRequest => self.peers.entry(peer).or_default().summary_due = true,
-            Body::Summary { summary } => {
-                self.peers.entry(peer).or_default().catch_up_due = Some(summary);
+            Body::SummaryRequest => {
+                // While an exchange with the peer is under way, its request is already being
+                // answered.
+                let exchanging = self
+                    .awaiting
+                    .is_some_and(|(other, due)| other == peer && self.now < due);
+                if !exchanging {
+                    self.peers.entry(peer).or_default().summary_due = true;
+                }
+            }
+            Body::Summary { round, summary } => {
+                self.peers.entry(peer).or_default().catch_up_due = Some((round, summary));
             }
         }
         Ok(None)
@@ -808,20 +850,35 @@ impl<T: Syncable> Replica<T> {
             .awaiting
             .is_some_and(|(other, due)| other != peer && now < due);
         if known.summary_due && !answering_other {
+            // A new exchange: whatever one was under way with the peer is abandoned.
             known.summary_due = false;
+            known.refined = None;
+            known.exchange = None;
+            known.rounds = known.rounds.saturating_add(1);
             self.awaiting = Some((peer, now.saturating_add(resend)));
             return Some(Body::Summary {
+                round: known.rounds,
                 summary: self.state.summary(),
             });
         }
-        if let Some(summary) = known.catch_up_due.take() {
-            // The peer acknowledges `log_end` once the answer arrived; if it is lost, the peer
-            // is still behind and is asked for a summary again.
+        if let Some(summary) = known.refined.take() {
+            known.rounds = known.rounds.saturating_add(1);
+            return Some(Body::Summary {
+                round: known.rounds,
+                summary,
+            });
+        }
+        if let Some((round, summary)) = known.catch_up_due.take() {
+            // The peer acknowledges `log_end` once the exchange ends; if an answer is lost,
+            // the peer is still behind and is asked for a summary again.
             known.request_at = now.saturating_add(resend);
+            let (delta, questions) = self.state.answer(&summary);
             return Some(Body::CatchUp {
+                round,
                 end: log_end,
                 frontier: self.frontier.clone(),
-                delta: self.state.delta_since(&summary),
+                delta,
+                questions,
             });
         }
         if known.acked >= log_end {

@@ -11,11 +11,13 @@
 
 mod common;
 
-use common::{Faults, World};
+use common::{Faults, Workload, World};
+use concord_clock::LamportTimestamp;
 use concord_core::codec::{self, WireType, tag};
 use concord_core::{Novelty, ReplicaId};
 use concord_counter::GCounter;
-use concord_set::OrSet;
+use concord_map::LwwMap;
+use concord_set::{LwwElementSet, OrSet};
 use concord_sync::{Config, ReceiveError, Replica};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -145,7 +147,7 @@ enum ForgedBody {
 
 impl WireType for Forged {
     const TAG: u16 = tag::SYNC_MESSAGE;
-    const VERSION: u16 = 1;
+    const VERSION: u16 = 2;
     const NAME: &'static str = "forged message";
 }
 
@@ -255,11 +257,12 @@ fn sync_as<T: concord_sync::Syncable>(
     panic!("the link never went quiet");
 }
 
-#[test]
-fn catch_up_after_a_partition_ships_at_most_twice_what_the_peer_lacks() {
+/// A replica cut off while the others write 400 times, behind the truncated log, is caught up
+/// with at most twice the bytes of what it lacks.
+fn catch_up_after_a_partition_ships_at_most_twice_what_the_peer_lacks<T: Workload>() {
     // A small log, so the partitioned replica falls behind its truncated part.
     let config = Config::default().with_max_log(16);
-    let mut world = World::<OrSet<u64>>::new(3, 4, Faults::NONE, config);
+    let mut world = World::<T>::new(3, 4, Faults::NONE, config);
     for _ in 0..50 {
         let at = world.rng.random_range(0..4);
         world.write_at(at);
@@ -287,14 +290,34 @@ fn catch_up_after_a_partition_ships_at_most_twice_what_the_peer_lacks() {
     assert!(world.settle(2_000));
     let shipped = world.received_bytes[3] - before;
     println!(
-        "catch-up: replica 3 lacked {lacks_bytes} bytes (the writes it missed joined: \
+        "catch-up, {}: replica 3 lacked {lacks_bytes} bytes (the writes it missed joined: \
          {writes_bytes}) and received {shipped} bytes ({:.2}x)",
+        core::any::type_name::<T>(),
         shipped as f64 / lacks_bytes as f64
     );
     assert!(
         shipped <= 2 * lacks_bytes,
         "catch-up shipped {shipped} bytes for {lacks_bytes} bytes lacked"
     );
+}
+
+#[test]
+fn catch_up_of_an_or_set_ships_at_most_twice_what_the_peer_lacks() {
+    catch_up_after_a_partition_ships_at_most_twice_what_the_peer_lacks::<OrSet<u64>>();
+}
+
+#[test]
+fn catch_up_of_an_lww_map_ships_at_most_twice_what_the_peer_lacks() {
+    catch_up_after_a_partition_ships_at_most_twice_what_the_peer_lacks::<
+        LwwMap<String, u32, LamportTimestamp<ReplicaId>>,
+    >();
+}
+
+#[test]
+fn catch_up_of_an_lww_set_ships_at_most_twice_what_the_peer_lacks() {
+    catch_up_after_a_partition_ships_at_most_twice_what_the_peer_lacks::<
+        LwwElementSet<u32, LamportTimestamp<ReplicaId>>,
+    >();
 }
 
 #[test]

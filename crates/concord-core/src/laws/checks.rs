@@ -29,7 +29,8 @@ pub enum Law {
     Decode,
     /// `x ⊔ x.novel(d) == x ⊔ d` and `x.novel(d) ≤ d` ([`Novelty`]).
     Novelty,
-    /// `y ⊔ x.delta_since(&y.summary()) == y ⊔ x` ([`CatchUp`]).
+    /// The catch-up exchange from `y.summary()` ends, within 64 rounds, at `y ⊔ x`, and
+    /// `answer` agrees with `delta_since` ([`CatchUp`]).
     CatchUp,
 }
 
@@ -197,18 +198,28 @@ pub enum LawViolation<T> {
         /// What `x.novel(delta)` returned.
         novel: T,
     },
-    /// `y ⊔ x.delta_since(&y.summary()) != y ⊔ x`.
+    /// The catch-up exchange of `y` with `x` did not leave `y` at `y ⊔ x`, or did not end
+    /// within 64 rounds.
     CatchUp {
         /// The state that answers.
         x: T,
         /// The state that catches up.
         y: T,
-        /// What `x.delta_since(&y.summary())` returned.
+        /// The join of the deltas `x` answered with.
         delta: T,
         /// `y ⊔ x`.
         expected: T,
-        /// `y ⊔ delta`.
+        /// Where `y` ended.
         got: T,
+    },
+    /// `x.answer(&s).0 != x.delta_since(&s)` for a summary `s` of the exchange.
+    AnswerDiffers {
+        /// The state that answers.
+        x: T,
+        /// What `delta_since` returned.
+        delta_since: T,
+        /// What `answer` returned as its delta.
+        answer: T,
     },
     /// A decoded hostile state broke a merge law together with honest states.
     Decoded {
@@ -236,7 +247,7 @@ impl<T> LawViolation<T> {
             Self::Divergence { .. } | Self::Oracle { .. } => Law::Convergence,
             Self::RoundTrip { .. } | Self::Decoded { .. } => Law::Decode,
             Self::Novelty { .. } | Self::NoveltyNotSmaller { .. } => Law::Novelty,
-            Self::CatchUp { .. } => Law::CatchUp,
+            Self::CatchUp { .. } | Self::AnswerDiffers { .. } => Law::CatchUp,
         }
     }
 }
@@ -406,24 +417,52 @@ pub fn novelty<T: Novelty + Clone + PartialEq>(x: &T, delta: &T) -> Result<(), L
     }
 }
 
-/// Checks the catch-up law for two states: `y ⊔ x.delta_since(&y.summary()) == y ⊔ x`.
+/// Rounds a catch-up exchange may take before the law kit calls it endless.
+pub const MAX_CATCH_UP_ROUNDS: usize = 64;
+
+/// Checks the catch-up law for two states: the exchange of `y` with `x` (`y` sends its
+/// summary, `x` answers with a delta and questions, `y` merges and refines, and so on) ends
+/// within [`MAX_CATCH_UP_ROUNDS`] rounds with `y ⊔ x`, and every answer's delta is
+/// `delta_since` of its summary.
 ///
 /// # Errors
 ///
-/// [`LawViolation::CatchUp`].
+/// [`LawViolation::CatchUp`] or [`LawViolation::AnswerDiffers`].
 pub fn catch_up<T: CatchUp + Clone + PartialEq>(x: &T, y: &T) -> Result<(), LawViolation<T>> {
-    let delta = x.delta_since(&y.summary());
     let expected = y.joined(x);
-    let got = y.joined(&delta);
-    if got == expected {
-        Ok(())
-    } else {
-        Err(LawViolation::CatchUp {
+    let mut got = y.clone();
+    let mut delta: Option<T> = None;
+    let mut summary = Some(y.summary());
+    let mut rounds = 0;
+    while let Some(asked) = summary.take() {
+        if rounds == MAX_CATCH_UP_ROUNDS {
+            break;
+        }
+        rounds += 1;
+        let (answered, questions) = x.answer(&asked);
+        let delta_since = x.delta_since(&asked);
+        if delta_since != answered {
+            return Err(LawViolation::AnswerDiffers {
+                x: x.clone(),
+                delta_since,
+                answer: answered,
+            });
+        }
+        got.merge(&answered);
+        match &mut delta {
+            Some(joined) => joined.merge(&answered),
+            None => delta = Some(answered),
+        }
+        summary = questions.and_then(|q| got.refine(&q));
+    }
+    match delta {
+        Some(delta) if summary.is_some() || got != expected => Err(LawViolation::CatchUp {
             x: x.clone(),
             y: y.clone(),
             delta,
             expected,
             got,
-        })
+        }),
+        _ => Ok(()),
     }
 }
