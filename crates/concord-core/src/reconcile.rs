@@ -12,12 +12,13 @@
 //!
 //! A catch-up is an exchange of [`RangeSummary`]s, driven by [`CatchUp`](crate::CatchUp):
 //!
-//! 1. the replica behind sends the root's probe: its digests when it holds at most [`LEAF`]
-//!    entries, its fingerprint otherwise ([`Index::summary`]);
+//! 1. the replica behind sends its digests when it holds at most [`LEAF`] entries, otherwise
+//!    the probes of the buckets a few levels down ([`Index::summary`]);
 //! 2. the peer answers each probed bucket ([`Index::answer`]): nothing where the fingerprints
 //!    agree; its entries whose digest the probe does not list, for a list; its entries of the
 //!    bucket when it holds at most [`LEAF`] there; otherwise the fingerprints of the bucket's
-//!    children, as questions;
+//!    descendants one to three levels down (down to about [`LEAF`] entries each), as
+//!    questions;
 //! 3. the replica behind merges what it got and answers the questions ([`Index::refine`]): the
 //!    children whose fingerprints differ from its own, probed again; and so on until no
 //!    question is left, at most 32 rounds (the depth of the tree).
@@ -49,6 +50,12 @@ pub const MAX_DEPTH: u8 = 31;
 /// of a bucket whose fingerprints differ, usually one differs and the others cost their
 /// fingerprints for nothing: four children waste less than sixteen, for a few more rounds.
 const FANOUT_BITS: u32 = 2;
+
+/// Levels a large bucket is split at most at once. Each round trip of an exchange costs a
+/// network delay, and a replica takes its peer's frontier only at the end: splitting a bucket
+/// of a few hundred entries straight into buckets of about [`LEAF`] saves rounds where the
+/// differences are dense, and costs a few fingerprints where they are sparse.
+const MAX_SPLIT: u8 = 3;
 
 const KEY_HASH_KEYS: (u64, u64) = (0x636f_6e63_6f72_646b, 0x6579_2068_6173_6821);
 const DIGEST_KEYS: (u64, u64) = (0x636f_6e63_6f72_6464, 0x6967_6573_7421_2121);
@@ -186,13 +193,26 @@ impl Bucket {
         }
     }
 
-    /// The 4 children, or none at [`MAX_DEPTH`].
-    fn children(self) -> impl Iterator<Item = Self> {
-        let split = self.depth < MAX_DEPTH;
-        (0..if split { 1u64 << FANOUT_BITS } else { 0 }).map(move |i| Self {
-            depth: self.depth + 1,
-            prefix: (self.prefix << FANOUT_BITS) | i,
+    /// The descendants `levels` below (4, 16 or 64 buckets for 1, 2 or 3 levels), in order;
+    /// `levels` stops at [`MAX_DEPTH`].
+    fn descendants(self, levels: u8) -> impl Iterator<Item = Self> {
+        let levels = levels.min(MAX_DEPTH - self.depth);
+        let bits = FANOUT_BITS * u32::from(levels);
+        (0..1u64 << bits).map(move |i| Self {
+            depth: self.depth + levels,
+            prefix: (self.prefix << bits) | i,
         })
+    }
+
+    /// How many levels to split a bucket of `entries` at once: enough that its descendants
+    /// hold about [`LEAF`] entries each, so they can be listed in the next round, at most
+    /// [`MAX_SPLIT`] (64 descendants).
+    fn split_levels(entries: usize) -> u8 {
+        let mut levels = 1;
+        while levels < MAX_SPLIT && entries >> (FANOUT_BITS * u32::from(levels)) > LEAF {
+            levels += 1;
+        }
+        levels
     }
 }
 
@@ -397,12 +417,21 @@ impl Index {
         }
     }
 
-    /// The first summary of a catch-up: the root's probe.
+    /// The first summary of a catch-up: the digests of every entry when there are at most
+    /// [`LEAF`], otherwise the probes of the root's descendants a few levels down (down to
+    /// buckets of about [`LEAF`] entries, at most 64 of them), so the answer can already
+    /// list entries or split further.
     #[must_use]
     pub fn summary(&self) -> RangeSummary {
-        RangeSummary {
-            probes: alloc::vec![(Bucket::ROOT, self.probe(Bucket::ROOT))],
-        }
+        let probes = if self.rows.len() <= LEAF {
+            alloc::vec![(Bucket::ROOT, self.probe(Bucket::ROOT))]
+        } else {
+            Bucket::ROOT
+                .descendants(Bucket::split_levels(self.rows.len()))
+                .map(|bucket| (bucket, self.probe(bucket)))
+                .collect()
+        };
+        RangeSummary { probes }
     }
 
     /// This side's answer to a peer's `summary`: the entries the peer may lack, and the
@@ -424,10 +453,11 @@ impl Index {
                     send.extend(rows.iter().map(|row| row.2));
                 }
                 Probe::Fingerprint { .. } => {
-                    for child in bucket.children() {
-                        let rows = self.rows_of(child);
+                    for below in bucket.descendants(Bucket::split_levels(rows.len())) {
+                        let rows = self.rows_of(below);
+                        // Where this side holds nothing, the peer lacks nothing.
                         if !rows.is_empty() {
-                            questions.push((child, Self::fingerprint(rows)));
+                            questions.push((below, Self::fingerprint(rows)));
                         }
                     }
                 }

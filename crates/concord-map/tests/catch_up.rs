@@ -239,8 +239,16 @@ mod wire {
         let summary = map.summary();
         let bytes = codec::encode(&summary).unwrap();
         assert_eq!(codec::decode::<RangeSummary>(&bytes).unwrap(), summary);
-        // One fingerprint for a hundred entries.
-        assert!(bytes.len() < 32, "{} bytes", bytes.len());
+        // A hundred entries are listed by their digests, eight bytes each, in 16 buckets.
+        assert_eq!(summary.probes().len(), 16);
+        assert!(bytes.len() < 101 * 8 + 16 * 4, "{} bytes", bytes.len());
+        // Ten thousand, by 64 fingerprints: the exchange narrows down from there.
+        let mut large = Map::new();
+        for key in 0..10_000 {
+            large.insert(key, String::new(), LamportTimestamp::new(1, 1));
+        }
+        let bytes = codec::encode(&large.summary()).unwrap();
+        assert!(bytes.len() < 64 * 16, "{} bytes", bytes.len());
     }
 
     #[test]
