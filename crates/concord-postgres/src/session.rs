@@ -85,9 +85,11 @@ pub struct SessionStats {
 /// session write log done with WAL positions.
 ///
 /// A write runs in a transaction on the primary; once it has committed, the session records
-/// `pg_current_wal_lsn()` in [`SESSION_WRITE_LOG`] (`session_id`, `lsn`, kept as the greatest)
-/// and keeps it as its token. That position is taken after the commit returned, so it is at or
-/// past the end of the write's commit record. A read asks the standby for
+/// the primary's WAL insert position (`pg_current_wal_insert_lsn()`) in [`SESSION_WRITE_LOG`]
+/// (`session_id`, `lsn`, kept as the greatest) and keeps it as its token. That position is
+/// taken after the commit returned, so it is at or past the end of the write's commit record,
+/// with `synchronous_commit` on or off (the write position, `pg_current_wal_lsn()`, is not
+/// when commits are asynchronous). A read asks the standby for
 /// `pg_last_wal_replay_lsn()`: when it has passed the token, the standby has replayed the
 /// session's writes and serves the read; otherwise the session waits for it up to
 /// [`with_wait`](Self::with_wait) (zero by default), then reads from the primary. Replay only
@@ -190,13 +192,16 @@ impl SessionClient {
         tx.commit().map_err(SessionError::Write)?;
         self.stats.writes = self.stats.writes.saturating_add(1);
         self.unknown = true;
-        // Evaluated after the commit returned: at or past the end of its commit record.
+        // Evaluated after the commit returned. The insert position, not `pg_current_wal_lsn()`
+        // (the write position): with `synchronous_commit = off` a commit returns before its
+        // record is written out, and the write position can still be short of it, so a
+        // standby that replayed up to it may not have replayed the write.
         let row = self
             .primary
             .query_one(
                 &format!(
                     "INSERT INTO {SESSION_WRITE_LOG} AS log (session_id, lsn) \
-                     VALUES ($1, pg_current_wal_lsn()) \
+                     VALUES ($1, pg_current_wal_insert_lsn()) \
                      ON CONFLICT (session_id) DO UPDATE \
                      SET lsn = GREATEST(log.lsn, EXCLUDED.lsn), written_at = now() \
                      RETURNING lsn"
