@@ -2,6 +2,13 @@
 //! one field concurrently, sync through concord-sync, both read the two versions, and a write
 //! that has seen them resolves the conflict everywhere.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and their helpers: a failed step is a failed test"
+)]
+
 mod common;
 
 use common::server::PgServer;

@@ -1,6 +1,13 @@
 //! The session write log with LSN tokens on a real primary and streaming standby
 //! (`pg_basebackup -R`): zero read-your-writes violations with tokens, stale reads without.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and their helpers: a failed step is a failed test"
+)]
+
 mod common;
 
 use std::sync::Arc;

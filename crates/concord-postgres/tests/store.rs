@@ -2,6 +2,13 @@
 //! replica, corrupt and inconsistent rows refused with errors naming them, and a write whose
 //! commit fails is neither acknowledged nor kept.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and their helpers: a failed step is a failed test"
+)]
+
 mod common;
 
 use common::server::PgServer;

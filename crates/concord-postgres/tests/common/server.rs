@@ -49,7 +49,7 @@ pub fn bin_dir() -> PathBuf {
             Some((version, entry.path().join("bin")))
         })
         .collect();
-    versions.sort_by(|a, b| b.0.cmp(&a.0));
+    versions.sort_by_key(|v| std::cmp::Reverse(v.0));
     candidates.extend(versions.into_iter().map(|(_, dir)| dir));
     if let Some(dir) = candidates.into_iter().find(|dir| has_all(dir)) {
         return dir;
