@@ -52,7 +52,9 @@ fn main() {
     let store = PgStore::open(&params).unwrap();
 
     // single
-    let mut kv = store.replica::<Kv>("kv/single", Options::default()).unwrap();
+    let mut kv = store
+        .replica::<Kv>("kv/single", Options::default())
+        .unwrap();
     let me = kv.id();
     let start = Instant::now();
     for i in 0..1000u32 {
@@ -145,12 +147,7 @@ fn main() {
     let start = Instant::now();
     for _ in 0..300 {
         let (_, token) = session
-            .write(|tx| {
-                tx.execute(
-                    "UPDATE counters SET n = n + 1 WHERE session = 'alice'",
-                    &[],
-                )
-            })
+            .write(|tx| tx.execute("UPDATE counters SET n = n + 1 WHERE session = 'alice'", &[]))
             .unwrap();
         let committed = Instant::now();
         loop {
@@ -161,7 +158,10 @@ fn main() {
             {
                 break;
             }
-            assert!(committed.elapsed() < Duration::from_secs(30), "the standby stalled");
+            assert!(
+                committed.elapsed() < Duration::from_secs(30),
+                "the standby stalled"
+            );
         }
         waits.push(committed.elapsed());
     }

@@ -145,7 +145,10 @@ impl fmt::Display for StoreError {
                 write!(f, "postgres store: {record} is corrupt: {source}")
             }
             Self::Inconsistent { object, reason } => {
-                write!(f, "postgres store: object {object:?} is inconsistent: {reason}")
+                write!(
+                    f,
+                    "postgres store: object {object:?} is inconsistent: {reason}"
+                )
             }
             Self::UnsupportedFormat { found, supported } => write!(
                 f,

@@ -54,7 +54,10 @@ pub(crate) fn encode<T: WireType>(value: &T, object: &str) -> Result<Vec<u8>, St
 /// A count as a `bigint`.
 pub(crate) fn to_db(value: u64, object: &str, what: &str) -> Result<i64, StoreError> {
     i64::try_from(value).map_err(|_| {
-        StoreError::inconsistent(object, format!("its {what} ({value}) does not fit a bigint"))
+        StoreError::inconsistent(
+            object,
+            format!("its {what} ({value}) does not fit a bigint"),
+        )
     })
 }
 

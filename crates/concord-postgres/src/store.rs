@@ -903,9 +903,16 @@ impl<T: Syncable> PgReplica<T> {
         let inner = &mut self.inner;
         inner.usable()?;
         inner.poisoned = true;
-        let mut tx = self.client.transaction().map_err(inner.pg("starting a write on"))?;
+        let mut tx = self
+            .client
+            .transaction()
+            .map_err(inner.pg("starting a write on"))?;
         let caught_up = inner.lock_and_catch_up(&mut tx)?;
-        if let Some(lost) = inner.lost.clone().or_else(|| inner.replica.lost_state().cloned()) {
+        if let Some(lost) = inner
+            .lost
+            .clone()
+            .or_else(|| inner.replica.lost_state().cloned())
+        {
             inner.finish_unchanged(tx, caught_up)?;
             inner.poisoned = false;
             return Err(WriteError::LostState(lost));
@@ -945,7 +952,10 @@ impl<T: Syncable> PgReplica<T> {
         let inner = &mut self.inner;
         inner.usable()?;
         inner.poisoned = true;
-        let mut tx = self.client.transaction().map_err(inner.pg("starting a batch on"))?;
+        let mut tx = self
+            .client
+            .transaction()
+            .map_err(inner.pg("starting a batch on"))?;
         let caught_up = inner.lock_and_catch_up(&mut tx)?;
         let mut batch = Batch {
             replica: &mut inner.replica,
@@ -1050,7 +1060,8 @@ impl<T: Syncable> PgReplica<T> {
             return Err(StoreError::inconsistent(name, "its row is gone"));
         };
         let commits = from_db(
-            row.try_get(0).map_err(inner.pg("reading the commit count of"))?,
+            row.try_get(0)
+                .map_err(inner.pg("reading the commit count of"))?,
             name,
             "commit count",
         )?;
@@ -1105,7 +1116,10 @@ impl<T: Syncable> PgReplica<T> {
         let inner = &mut self.inner;
         inner.usable()?;
         inner.poisoned = true;
-        let mut tx = self.client.transaction().map_err(inner.pg("starting a fold of"))?;
+        let mut tx = self
+            .client
+            .transaction()
+            .map_err(inner.pg("starting a fold of"))?;
         inner.lock_and_catch_up(&mut tx)?;
         inner.commit(
             tx,
@@ -1186,10 +1200,7 @@ impl<T: Syncable> PgReplica<T> {
     /// [`with_new_id`](Self::with_new_id).
     #[must_use]
     pub fn lost_state(&self) -> Option<&LostState> {
-        self.inner
-            .replica
-            .lost_state()
-            .or(self.inner.lost.as_ref())
+        self.inner.replica.lost_state().or(self.inner.lost.as_ref())
     }
 
     /// The object's name.

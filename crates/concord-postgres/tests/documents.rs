@@ -99,7 +99,10 @@ fn conflicting_versions_are_kept_read_resolved_and_converge() {
     for replica in [&east, &west] {
         assert!(conflicting_versions(replica.state()).is_empty());
         assert_eq!(read_field(replica.state(), "status").values, ["refunded"]);
-        assert_eq!(read_field(replica.state(), "note").values, ["customer called"]);
+        assert_eq!(
+            read_field(replica.state(), "note").values,
+            ["customer called"]
+        );
     }
     // And each database holds it: reopened from its rows, west reads the resolution.
     drop(west);

@@ -133,7 +133,10 @@ fn tokens_give_zero_read_your_writes_violations_under_load() {
             let replayed = session.standby_replay_lsn().unwrap();
             eprintln!(
                 "violation: read {} < written {written} on the {} after {:?}; token {:?}, standby now at {replayed:?}",
-                read.value, read.server, read.waited, session.token()
+                read.value,
+                read.server,
+                read.waited,
+                session.token()
             );
         }
     }
@@ -143,7 +146,12 @@ fn tokens_give_zero_read_your_writes_violations_under_load() {
     let mut other = SessionClient::new(primary.client(), standby.client(), "alice").unwrap();
     assert_eq!(other.token(), session.token());
     let read = other.read(read_counter).unwrap();
-    assert!(read.value >= last, "{} < {last} on the {}", read.value, read.server);
+    assert!(
+        read.value >= last,
+        "{} < {last} on the {}",
+        read.value,
+        read.server
+    );
     let writes = load.finish();
     let stats = *session.stats();
     println!("with tokens: {violations} violations, {stats:?}, {writes} load transactions");
@@ -202,9 +210,17 @@ fn without_tokens_the_standby_serves_stale_reads_with_them_never() {
         waited.push(read.waited);
     }
     load.finish();
-    println!("without tokens: {stale}/{attempts} stale; with tokens: {violations} violations, {fast:?}; waits {waited:?}");
-    assert!(stale >= 1, "no stale read from the delayed standby in {attempts} attempts");
+    println!(
+        "without tokens: {stale}/{attempts} stale; with tokens: {violations} violations, {fast:?}; waits {waited:?}"
+    );
+    assert!(
+        stale >= 1,
+        "no stale read from the delayed standby in {attempts} attempts"
+    );
     assert_eq!(violations, 0);
     assert_eq!(fast.primary_reads, attempts);
-    assert!(waited.iter().all(|w| *w >= Duration::from_millis(50)), "{waited:?}");
+    assert!(
+        waited.iter().all(|w| *w >= Duration::from_millis(50)),
+        "{waited:?}"
+    );
 }

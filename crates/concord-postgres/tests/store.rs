@@ -128,7 +128,10 @@ fn corrupt_and_inconsistent_rows_are_refused_by_name() {
         } => assert_eq!((object.as_str(), *position), ("tags", 2)),
         other => panic!("expected a corrupt log row, got {other}"),
     }
-    assert!(err.to_string().contains("log row 2 of object \"tags\""), "{err}");
+    assert!(
+        err.to_string().contains("log row 2 of object \"tags\""),
+        "{err}"
+    );
 
     // A gap in the log.
     sql.execute(
@@ -156,7 +159,10 @@ fn corrupt_and_inconsistent_rows_are_refused_by_name() {
     sql.execute(&format!("DELETE FROM {}", tables.log), &[])
         .unwrap();
     sql.execute(
-        &format!("UPDATE {} SET log_entries = 0, log_bytes = 0", tables.replicas),
+        &format!(
+            "UPDATE {} SET log_entries = 0, log_bytes = 0",
+            tables.replicas
+        ),
         &[],
     )
     .unwrap();
@@ -186,12 +192,18 @@ fn a_write_whose_commit_fails_is_not_acknowledged_nor_kept() {
     likes.apply(|c| c.increment(me, 1).unwrap()).unwrap();
     server.stop();
     let err = likes.apply(|c| c.increment(me, 1).unwrap()).unwrap_err();
-    assert!(matches!(err, WriteError::Store(StoreError::Postgres { .. })), "{err}");
+    assert!(
+        matches!(err, WriteError::Store(StoreError::Postgres { .. })),
+        "{err}"
+    );
     assert!(likes.is_poisoned());
     assert!(likes.poll_transmit(me).is_none());
     server.restart();
     let err = likes.apply(|c| c.increment(me, 1).unwrap()).unwrap_err();
-    assert!(matches!(err, WriteError::Store(StoreError::Poisoned { .. })), "{err}");
+    assert!(
+        matches!(err, WriteError::Store(StoreError::Poisoned { .. })),
+        "{err}"
+    );
     let reopened = store
         .replica::<GCounter>("likes", Options::default())
         .unwrap();
@@ -203,7 +215,10 @@ fn bad_names_and_prefixes_are_refused() {
     let config: postgres::Config = "host=127.0.0.1 user=postgres".parse().unwrap();
     for prefix in ["", "Concord", "1abc", "a-b", "a;drop"] {
         let err = PgStore::with_config(config.clone(), prefix).unwrap_err();
-        assert!(matches!(err, StoreError::InvalidPrefix { .. }), "{prefix}: {err}");
+        assert!(
+            matches!(err, StoreError::InvalidPrefix { .. }),
+            "{prefix}: {err}"
+        );
     }
     let store = PgStore::with_config(config, "ok_1").unwrap();
     assert_eq!(store.tables().log, "ok_1_log");

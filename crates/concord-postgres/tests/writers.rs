@@ -5,7 +5,12 @@
 //! the object. Each writer increments a `GCounter` under the one replica id they share, a
 //! write that a stale state would lose (an increment computed on an old count is dominated
 //! by a newer one), and records its name in an `OrSet`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test"
+)]
 
 mod common;
 
@@ -77,8 +82,16 @@ fn several_processes_writing_one_replica_lose_nothing() {
     let params = server.params("postgres");
     let store = PgStore::open(&params).unwrap();
     // Created before the writers start, so that they all open an existing object.
-    drop(store.replica::<GCounter>("hits", Options::default()).unwrap());
-    drop(store.replica::<OrSet<String>>("names", Options::default()).unwrap());
+    drop(
+        store
+            .replica::<GCounter>("hits", Options::default())
+            .unwrap(),
+    );
+    drop(
+        store
+            .replica::<OrSet<String>>("names", Options::default())
+            .unwrap(),
+    );
     let exe = std::env::current_exe().unwrap();
     let children: Vec<_> = (0..WRITERS)
         .map(|index| {
@@ -109,7 +122,9 @@ fn several_processes_writing_one_replica_lose_nothing() {
     }
     // The writers did interleave: each found the others' writes before some of its own.
     assert!(catch_ups > 0, "the writers never ran at the same time");
-    let hits = store.replica::<GCounter>("hits", Options::default()).unwrap();
+    let hits = store
+        .replica::<GCounter>("hits", Options::default())
+        .unwrap();
     assert_eq!(
         hits.state().value(),
         u128::from(WRITERS * PER_WRITER),

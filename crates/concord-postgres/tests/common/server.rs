@@ -177,7 +177,17 @@ impl PgServer {
         let data = dir.path().join("data");
         let mut backup = command("pg_basebackup");
         backup
-            .args(["-h", "127.0.0.1", "-U", "postgres", "-X", "stream", "-c", "fast", "-R"])
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-X",
+                "stream",
+                "-c",
+                "fast",
+                "-R",
+            ])
             .arg("-p")
             .arg(primary.port.to_string())
             .arg("-D")
@@ -185,9 +195,11 @@ impl PgServer {
             .arg("--no-sync");
         run(backup, "pg_basebackup");
         let mut settings = primary.settings.clone();
-        settings
-            .extra
-            .extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        settings.extra.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
         let mut server = Self {
             port: 0,
             data,
@@ -250,7 +262,8 @@ impl PgServer {
             .output()
             .map_err(|e| format!("pg_ctl: {e}"))?;
         if !out.status.success() {
-            let log = std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default();
+            let log =
+                std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default();
             return Err(format!(
                 "pg_ctl start on port {} failed: {}\n{log}",
                 self.port,
