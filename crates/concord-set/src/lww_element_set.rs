@@ -95,11 +95,13 @@ impl<S: Ord + Clone> Stamps<S> {
     }
 }
 
-/// Raises `mine` to `theirs` when `theirs` is greater.
+/// Raises `mine` to `theirs` when `theirs` is greater: without a branch for plain-data stamps
+/// (which of two concurrent stamps is greater follows no pattern), see
+/// [`take_if`](concord_core::lattice::take_if).
+#[inline]
 fn raise<S: Ord + Clone>(mine: &mut S, theirs: &S) {
-    if theirs > mine {
-        mine.clone_from(theirs);
-    }
+    let take = theirs > mine;
+    concord_core::lattice::take_if(mine, theirs, take);
 }
 
 /// One element and its stamps.
