@@ -45,7 +45,7 @@ const COPY_UP_TO: usize = 64;
 /// ```
 #[inline(always)]
 pub fn take_if<T: Clone>(slot: &mut T, other: &T, take: bool) {
-    if !core::mem::needs_drop::<T>() && core::mem::size_of::<T>() <= COPY_UP_TO {
+    if !core::mem::needs_drop::<T>() && size_of::<T>() <= COPY_UP_TO {
         let winner = core::hint::select_unpredictable(take, other, &*slot).clone();
         *slot = winner;
     } else if take {
