@@ -18,6 +18,10 @@ use criterion::{
 /// Entries per side.
 const SMALL: [usize; 5] = [4, 8, 16, 32, 64];
 
+#[allow(
+    clippy::indexing_slicing,
+    reason = "the plain merge is written the way it usually is, indices checked by its loop"
+)]
 /// The plain sorted-vector union, joining counts of an actor on both sides by maximum.
 fn sorted_vec_merge<A: Ord + Copy>(a: &[(A, u64)], b: &[(A, u64)]) -> Vec<(A, u64)> {
     let mut out = Vec::with_capacity(a.len() + b.len());
@@ -45,6 +49,9 @@ fn sorted_vec_merge<A: Ord + Copy>(a: &[(A, u64)], b: &[(A, u64)]) -> Vec<(A, u6
     out
 }
 
+/// One side of the plain merge.
+type Entries<A> = Vec<(A, u64)>;
+
 fn bench_kind<A, K>(group: &mut BenchmarkGroup<'_, WallTime>, kind: ActorKind)
 where
     A: maps::BenchActor,
@@ -52,7 +59,7 @@ where
 {
     for n in SMALL {
         let pools = maps::gcounter_pools::<A, K>(kind, Overlap::Disjoint, n);
-        let plain: Vec<(Vec<(A, u64)>, Vec<(A, u64)>)> = pools
+        let plain: Vec<(Entries<A>, Entries<A>)> = pools
             .concord
             .iter()
             .map(|(a, b)| {
