@@ -351,41 +351,21 @@ impl<A: Actor, V: Counts> Extend<(A, V)> for ActorMap<A, V> {
 }
 
 impl<A: Actor, V: Counts> ActorMap<A, V> {
-    /// Joins `other` into this map in place while every actor of `other` is found here, as
-    /// the steady state of a cluster (a peer's map holding a subset of this one's actors)
-    /// makes it. Returns whether it got through `other`; if not, the entries joined so far
-    /// stay joined, which the full merge that follows leaves as they are.
-    fn join_subset(&mut self, other: &Self) -> bool {
-        let mut i = 0;
-        for (b, y) in other.iter() {
-            while self.actors.get(i).is_some_and(|a| a < b) {
-                i += 1;
-            }
-            match (self.actors.get(i), self.values.get_mut(i)) {
-                (Some(a), Some(x)) if a == b => *x = x.join(y),
-                _ => return false,
-            }
-            i += 1;
-        }
-        true
-    }
-
-    /// The union with `other` built in this map's own vectors: they grow to room for both
-    /// sides (in place when the allocator can, or when they already have room) and are filled
-    /// from the back, the greatest remaining actor into the last free slot. The slot written
-    /// is never below the next entry of this map still to be read, so nothing is overwritten
-    /// before it is moved. Shared actors leave a gap at the front, closed by one move; the
-    /// vectors then shrink to the union. For small maps this saves allocating two new vectors
-    /// and freeing the old ones, which cost more than the merge itself.
-    fn grow_from_back(&mut self, other: &Self, filler: A) {
+    /// The union with `other` (which holds actors this map lacks, `union` in all) built in this
+    /// map's own vectors: they grow to exactly `union` entries (in place when the allocator can,
+    /// or when they already have room) and are filled from the back, the greatest remaining
+    /// actor into the last free slot. The slot written is never below the next entry of this
+    /// map still to be read, so nothing is overwritten before it is moved. For small maps this
+    /// saves allocating two new vectors and freeing the old ones, which cost more than the
+    /// merge itself.
+    fn grow_from_back(&mut self, other: &Self, union: usize, filler: A) {
         let (mut i, mut j) = (self.actors.len(), other.actors.len());
-        let room = i + j;
-        self.actors.reserve_exact(j);
-        self.values.reserve_exact(j);
-        self.actors.resize(room, filler);
-        self.values.resize(room, V::default());
-        let mut k = room;
-        while k > 0 {
+        let extra = union.saturating_sub(i);
+        self.actors.reserve_exact(extra);
+        self.values.reserve_exact(extra);
+        self.actors.resize(union, filler);
+        self.values.resize(union, V::default());
+        for k in (0..union).rev() {
             let mine = i.checked_sub(1).and_then(|at| {
                 let actor = self.actors.get(at)?;
                 Some((at, *actor, self.values.get(at).copied().unwrap_or_default()))
@@ -410,32 +390,18 @@ impl<A: Actor, V: Counts> ActorMap<A, V> {
                         (b, y)
                     }
                 },
-                // Only this map's smallest entries are left: already in place when no actor
-                // was shared (`k == i`), else moved with the rest below.
-                (Some(_), None) if k == i => break,
-                (Some((at, a, x)), None) => {
-                    i = at;
-                    (a, x)
-                }
+                // Only this map's smallest entries are left, and they are already in place.
+                (Some(_), None) => break,
                 (None, Some((b, y))) => {
                     j -= 1;
                     (b, y)
                 }
                 (None, None) => break,
             };
-            k -= 1;
             if let (Some(slot), Some(count)) = (self.actors.get_mut(k), self.values.get_mut(k)) {
                 *slot = actor;
                 *count = value;
             }
-        }
-        // `k - i` slots at the front are left over, one per shared actor.
-        let gap = k - i;
-        if gap > 0 {
-            self.actors.drain(..gap);
-            self.values.drain(..gap);
-            self.actors.shrink_to_fit();
-            self.values.shrink_to_fit();
         }
     }
 }
@@ -501,34 +467,40 @@ impl<A: Actor, V: Counts> crate::Merge for ActorMap<A, V> {
             self.clone_from(other);
             return;
         }
-        if other.actors.len() <= self.actors.len() && self.join_subset(other) {
+        let lanes = lanes::cut(&self.actors, &other.actors);
+        let lens = lanes::union_lens(&self.actors, &other.actors, &lanes);
+        let union: usize = lens.iter().sum();
+        if union == self.actors.len() {
+            // Every actor of `other` is already here: update in place.
+            let mut i = 0;
+            for (b, y) in other.iter() {
+                while self.actors.get(i).is_some_and(|a| a < b) {
+                    i += 1;
+                }
+                if let Some(x) = self.values.get_mut(i) {
+                    *x = x.join(y);
+                }
+                i += 1;
+            }
             return;
         }
         let Some(&filler) = self.actors.first() else {
             return;
         };
         if self.actors.len() + other.actors.len() < lanes::MIN_SPLIT {
-            self.grow_from_back(other, filler);
+            self.grow_from_back(other, union, filler);
             return;
         }
-        // Allocated once with room for both sides; every entry of the union is written, and
-        // the vectors shrink to the union when actors were shared.
-        let room = self.actors.len() + other.actors.len();
-        let lanes = lanes::cut(&self.actors, &other.actors);
-        let mut actors = alloc::vec![filler; room];
-        let mut values = alloc::vec![V::default(); room];
-        let union = lanes::merge_into(
+        // Allocated once at the exact size of the union, then every entry is overwritten.
+        let mut actors = alloc::vec![filler; union];
+        let mut values = alloc::vec![V::default(); union];
+        lanes::merge_into(
             (&self.actors, &self.values),
             (&other.actors, &other.values),
             &lanes,
+            &lens,
             (&mut actors, &mut values),
         );
-        if union < room {
-            actors.truncate(union);
-            values.truncate(union);
-            actors.shrink_to_fit();
-            values.shrink_to_fit();
-        }
         self.actors = actors;
         self.values = values;
     }

@@ -12,10 +12,9 @@
 //! Which side is taken at a step follows no pattern for actors that interleave at random, so
 //! every choice in a step is a selection (`select_unpredictable`), never a branch.
 //!
-//! The merge makes one pass: the result is allocated for the union of disjoint sides, each lane
-//! writes at the offset it would have if no actor were shared, and when some are, the lanes
-//! are moved down over the gaps and the result shrunk to the union, so it ends exactly as large
-//! as it needs to be. A counting pass first would cost about as much as the merge.
+//! The merge makes two passes over the lanes: one counts the union of each lane, so the result
+//! is allocated exactly once and exactly as large as it needs to be, and one writes each lane's
+//! entries at its own offset in the result.
 
 use core::hint::select_unpredictable;
 
@@ -54,6 +53,11 @@ impl Lane {
     #[inline(always)]
     fn both_open(&self) -> bool {
         self.i < self.i_end && self.j < self.j_end
+    }
+
+    /// Entries left on either side.
+    fn rest(&self) -> usize {
+        self.i_end.saturating_sub(self.i) + self.j_end.saturating_sub(self.j)
     }
 }
 
@@ -112,6 +116,19 @@ pub(super) fn cut<A: Ord>(a: &[A], b: &[A]) -> [Lane; LANES] {
     lanes
 }
 
+/// One branch-free merge step of `lane`: the smaller actor, or the shared one, is taken and
+/// the cursors advance past it. Returns whether each side was taken, or `None` when a side of
+/// the lane is exhausted.
+#[inline(always)]
+fn step<A: Ord>(lane: &mut Lane, a: &[A], b: &[A]) -> Option<(bool, bool)> {
+    let (x, y) = (a.get(lane.i)?, b.get(lane.j)?);
+    let order = x.cmp(y);
+    let taken = (order.is_le(), order.is_ge());
+    lane.i += usize::from(taken.0);
+    lane.j += usize::from(taken.1);
+    Some(taken)
+}
+
 /// Runs `each` on every lane until each has a side exhausted: lanes 0 and 1 interleaved step by
 /// step while both can surely step, then lanes 2 and 3 the same way, then each lane alone for
 /// what is left. The lanes are named, not looped over, so their cursors stay in registers.
@@ -137,29 +154,36 @@ fn interleave(lanes: &mut [Lane; LANES], mut each: impl FnMut(&mut Lane)) {
     }
 }
 
+/// The number of distinct actors each lane contributes to the union.
+pub(super) fn union_lens<A: Ord>(a: &[A], b: &[A], lanes: &[Lane; LANES]) -> [usize; LANES] {
+    let mut lanes = *lanes;
+    interleave(&mut lanes, |lane| {
+        if step(lane, a, b).is_some() {
+            lane.at += 1;
+        }
+    });
+    lanes.map(|lane| lane.at + lane.rest())
+}
+
 /// A side of a merge: sorted actors and their values.
 pub(super) type Side<'a, A, V> = (&'a [A], &'a [V]);
 
-/// Writes the union of `a` and `b`, lane by lane, into the front of `out`, which holds
-/// `a.len() + b.len()` entries (room for the union of disjoint sides), and returns the length
-/// of the union.
-///
-/// Each lane writes from the offset it would have if no actor were shared (the entries of both
-/// sides before it), so no counting pass is needed to place it. When actors are shared, a lane
-/// ends short of the next one's start; the lanes are then moved down to close the gaps, a
-/// memory move of what follows each gap.
+/// Writes the union of `a` and `b`, lane by lane, into `out`, which holds exactly
+/// `lens.iter().sum()` entries; `lens` comes from [`union_lens`] on the same lanes.
 pub(super) fn merge_into<A: Copy + Ord, V: Counts>(
     a: Side<'_, A, V>,
     b: Side<'_, A, V>,
     lanes: &[Lane; LANES],
+    lens: &[usize; LANES],
     out: (&mut [A], &mut [V]),
-) -> usize {
+) {
     let (out_actors, out_values) = out;
     let mut lanes = *lanes;
-    for lane in &mut lanes {
-        lane.at = lane.i + lane.j;
+    let mut offset = 0;
+    for (lane, len) in lanes.iter_mut().zip(lens) {
+        lane.at = offset;
+        offset += len;
     }
-    let starts = lanes.map(|lane| lane.at);
     // The closure owns reborrows of the outputs (not references to them), so writing an entry
     // cannot be taken to change where the outputs are.
     let (to_actors, to_values) = (&mut *out_actors, &mut *out_values);
@@ -185,8 +209,7 @@ pub(super) fn merge_into<A: Copy + Ord, V: Counts>(
         lane.at += 1;
     });
     // What is left of each lane is a run of one side only: copied as it is.
-    let mut ends = [0; LANES];
-    for (lane, end) in lanes.iter().zip(&mut ends) {
+    for lane in &lanes {
         let rest_a = (
             a.0.get(lane.i..lane.i_end).unwrap_or_default(),
             a.1.get(lane.i..lane.i_end).unwrap_or_default(),
@@ -207,16 +230,5 @@ pub(super) fn merge_into<A: Copy + Ord, V: Counts>(
             }
             at = end;
         }
-        *end = at;
     }
-    // Close the gaps shared actors left between lanes.
-    let mut len = 0;
-    for (&start, &end) in starts.iter().zip(&ends) {
-        if start != len && end <= out_actors.len() && end <= out_values.len() {
-            out_actors.copy_within(start..end, len);
-            out_values.copy_within(start..end, len);
-        }
-        len += end.saturating_sub(start);
-    }
-    len
 }
