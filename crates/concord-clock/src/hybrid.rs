@@ -114,7 +114,7 @@ impl TimeSource for ManualTimeSource {
 ///
 /// Merging keeps the greater timestamp, so a `HybridTimestamp` can order the writes of a
 /// last-writer-wins register. Two clocks never issue the same timestamp (their actors differ).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct HybridTimestamp<A = ReplicaId> {
@@ -136,26 +136,6 @@ impl<A> HybridTimestamp<A> {
             logical,
             actor,
         }
-    }
-}
-
-impl<A: Ord> Ord for HybridTimestamp<A> {
-    /// By `wall`, then `logical`, then `actor`. All three comparisons are made and combined by
-    /// selection, not by branching on the first: in a merge, which stamp is greater follows no
-    /// pattern.
-    #[inline]
-    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
-        self.wall
-            .cmp(&other.wall)
-            .then(self.logical.cmp(&other.logical))
-            .then(self.actor.cmp(&other.actor))
-    }
-}
-
-impl<A: Ord> PartialOrd for HybridTimestamp<A> {
-    #[inline]
-    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
-        Some(self.cmp(other))
     }
 }
 

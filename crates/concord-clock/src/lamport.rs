@@ -1,16 +1,14 @@
-use core::cmp::Ordering;
-
 use concord_core::{Actor, Merge, Overflow, ReplicaId};
 
 /// One event's Lamport time: totally ordered by `time`, then `actor`.
 ///
 /// Two replicas never produce the same timestamp (their actors differ), so timestamps can order
 /// writes in a last-writer-wins register. Merging keeps the greater timestamp.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct LamportTimestamp<A = ReplicaId> {
-    /// Logical time, compared first.
+    /// Logical time. Field order matters: the derived order compares `time` first.
     pub time: u64,
     /// The replica that made the event; breaks ties.
     pub actor: A,
@@ -21,24 +19,6 @@ impl<A> LamportTimestamp<A> {
     #[must_use]
     pub const fn new(time: u64, actor: A) -> Self {
         Self { time, actor }
-    }
-}
-
-impl<A: Ord> Ord for LamportTimestamp<A> {
-    /// By `time`, then `actor`. Both comparisons are made and combined by selection, not by
-    /// branching on the first: in a merge, which stamp is greater follows no pattern.
-    #[inline]
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.time
-            .cmp(&other.time)
-            .then(self.actor.cmp(&other.actor))
-    }
-}
-
-impl<A: Ord> PartialOrd for LamportTimestamp<A> {
-    #[inline]
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
     }
 }
 

@@ -129,18 +129,10 @@ impl<T: Ord + Clone, S: Ord + Clone> LwwRegister<T, S> {
 impl<T: Ord + Clone, S: Ord + Clone> Merge for LwwRegister<T, S> {
     /// Keeps the write with the greater stamp; on equal stamps (only a misbehaving peer sends
     /// those), the greater value.
-    ///
-    /// The stamps decide unless they are equal, so the values are compared only then; the
-    /// winner is copied without a branch when the register is plain data (see
-    /// [`take_if`](concord_core::lattice::take_if)), otherwise cloned only when it wins.
-    #[inline]
     fn merge(&mut self, other: &Self) {
-        let wins = match other.stamp.cmp(&self.stamp) {
-            Ordering::Greater => true,
-            Ordering::Less => false,
-            Ordering::Equal => other.value > self.value,
-        };
-        concord_core::lattice::take_if(self, other, wins);
+        if other.cmp(self) == Ordering::Greater {
+            self.clone_from(other);
+        }
     }
 }
 

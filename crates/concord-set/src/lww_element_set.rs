@@ -95,13 +95,11 @@ impl<S: Ord + Clone> Stamps<S> {
     }
 }
 
-/// Raises `mine` to `theirs` when `theirs` is greater: without a branch for plain-data stamps
-/// (which of two concurrent stamps is greater follows no pattern), see
-/// [`take_if`](concord_core::lattice::take_if).
-#[inline]
+/// Raises `mine` to `theirs` when `theirs` is greater.
 fn raise<S: Ord + Clone>(mine: &mut S, theirs: &S) {
-    let take = theirs > mine;
-    concord_core::lattice::take_if(mine, theirs, take);
+    if theirs > mine {
+        mine.clone_from(theirs);
+    }
 }
 
 /// One element and its stamps.
