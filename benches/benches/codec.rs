@@ -9,10 +9,11 @@ use std::hint::black_box;
 use concord_benches::maps::{self, Overlap};
 use concord_benches::sizes::{concord_bytes, crdts_bytes};
 use concord_benches::{ActorKind, registers, sets};
-use concord_clock::VectorClock;
+use concord_clock::{LamportTimestamp, VectorClock};
 use concord_core::codec::{self, WireType};
 use concord_core::{Merge, ReplicaId};
-use concord_counter::PnCounter;
+use concord_counter::{GCounter, PnCounter};
+use concord_set::LwwElementSet;
 use crdts::CvRDT;
 use criterion::measurement::WallTime;
 use criterion::{
@@ -36,12 +37,32 @@ struct Case<C, K> {
     crdts: Vec<K>,
 }
 
-fn cases_vclock() -> Case<VectorClock<ReplicaId>, crdts::VClock<uuid::Uuid>> {
-    let pools = maps::vclock_pools::<ReplicaId, uuid::Uuid>(ActorKind::Uuid, Overlap::Same, 1024);
+fn cases_vclock<A: maps::BenchActor, K: maps::BenchActor>(
+    kind: ActorKind,
+    n: usize,
+    name: &'static str,
+    crdts_name: &'static str,
+) -> Case<VectorClock<A>, crdts::VClock<K>> {
+    let pools = maps::vclock_pools::<A, K>(kind, Overlap::Same, n);
     Case {
-        name: "vector_clock/1024",
-        crdts_name: "vclock/1024",
-        entries: 1024,
+        name,
+        crdts_name,
+        entries: n,
+        concord: pools.concord.into_iter().map(|(a, _)| a).take(8).collect(),
+        crdts: pools.crdts.into_iter().map(|(a, _)| a).take(8).collect(),
+    }
+}
+
+fn cases_gcounter(
+    n: usize,
+    name: &'static str,
+    crdts_name: &'static str,
+) -> Case<GCounter<ReplicaId>, crdts::GCounter<uuid::Uuid>> {
+    let pools = maps::gcounter_pools::<ReplicaId, uuid::Uuid>(ActorKind::Uuid, Overlap::Same, n);
+    Case {
+        name,
+        crdts_name,
+        entries: n,
         concord: pools.concord.into_iter().map(|(a, _)| a).take(8).collect(),
         crdts: pools.crdts.into_iter().map(|(a, _)| a).take(8).collect(),
     }
@@ -120,6 +141,22 @@ where
     decode_crdts(group, case.crdts_name, case.entries, &case.crdts);
 }
 
+/// The concord half of [`decode_case`] alone.
+fn decode_only<C, K>(group: &mut BenchmarkGroup<'_, WallTime>, case: &Case<C, K>)
+where
+    C: WireType + PartialEq + std::fmt::Debug,
+{
+    group.throughput(Throughput::Elements(case.entries as u64));
+    let concord: Vec<Vec<u8>> = case.concord.iter().map(concord_bytes).collect();
+    for (bytes, state) in concord.iter().zip(&case.concord) {
+        assert_eq!(codec::decode::<C>(bytes).as_ref(), Ok(state), "round trip");
+    }
+    let mut next = concord.iter().cycle();
+    group.bench_function(BenchmarkId::new("concord", case.name), |b| {
+        b.iter(|| codec::decode::<C>(black_box(next.next()?)).ok());
+    });
+}
+
 fn decode_crdts<K: Serialize + DeserializeOwned>(
     group: &mut BenchmarkGroup<'_, WallTime>,
     name: &str,
@@ -165,15 +202,77 @@ fn set_states() -> SetStates {
     (case, orswots)
 }
 
+/// The same merged sets with each stamp's actor replaced by a `u64` (the UUID's low word):
+/// the same elements and times, a narrower stamp.
+fn u64_stamped(sets: &[sets::ConcordSet]) -> Vec<LwwElementSet<u64, LamportTimestamp<u64>>> {
+    sets.iter()
+        .map(|set| {
+            let narrow: LwwElementSet<u64, LamportTimestamp<u64>> = set
+                .iter()
+                .filter_map(|&e| {
+                    let add = set.stamps(&e)?.0?;
+                    #[allow(clippy::cast_possible_truncation, reason = "the low word")]
+                    let actor = add.actor.as_u128() as u64;
+                    Some((e, LamportTimestamp::new(add.time, actor)))
+                })
+                .collect();
+            assert_eq!(narrow.len(), set.len(), "every element keeps its add stamp");
+            narrow
+        })
+        .collect()
+}
+
 fn codec_groups(c: &mut Criterion) {
-    let vclock = cases_vclock();
+    let vclock = cases_vclock::<ReplicaId, uuid::Uuid>(
+        ActorKind::Uuid,
+        1024,
+        "vector_clock/1024",
+        "vclock/1024",
+    );
+    let sized: Vec<_> = [
+        (64, "vector_clock/64", "vclock/64"),
+        (16384, "vector_clock/16384", "vclock/16384"),
+    ]
+    .into_iter()
+    .map(|(n, name, theirs)| {
+        cases_vclock::<ReplicaId, uuid::Uuid>(ActorKind::Uuid, n, name, theirs)
+    })
+    .collect();
+    let vclock_u64 = cases_vclock::<u64, u64>(
+        ActorKind::U64,
+        1024,
+        "vector_clock_u64/1024",
+        "vclock_u64/1024",
+    );
+    let gcounters: Vec<_> = [
+        (64, "gcounter/64", "gcounter/64"),
+        (1024, "gcounter/1024", "gcounter/1024"),
+        (16384, "gcounter/16384", "gcounter/16384"),
+    ]
+    .into_iter()
+    .map(|(n, name, theirs)| cases_gcounter(n, name, theirs))
+    .collect();
     let pncounter = cases_pncounter();
     let mv = cases_mv();
     let (set, orswots) = set_states();
     let orswot_name = "orswot/150000";
+    let narrow = Case {
+        name: "lww_element_set_u64/150000",
+        crdts_name: "gset/150000",
+        entries: set.entries,
+        concord: u64_stamped(&set.concord),
+        crdts: set.crdts.clone(),
+    };
 
     let mut group = c.benchmark_group("encode");
     encode_case(&mut group, &vclock);
+    for case in &sized {
+        encode_case(&mut group, case);
+    }
+    encode_case(&mut group, &vclock_u64);
+    for case in &gcounters {
+        encode_case(&mut group, case);
+    }
     encode_case(&mut group, &pncounter);
     encode_case(&mut group, &mv);
     group.sample_size(20);
@@ -183,10 +282,18 @@ fn codec_groups(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("decode");
     decode_case(&mut group, &vclock);
+    for case in &sized {
+        decode_case(&mut group, case);
+    }
+    decode_case(&mut group, &vclock_u64);
+    for case in &gcounters {
+        decode_case(&mut group, case);
+    }
     decode_case(&mut group, &pncounter);
     decode_case(&mut group, &mv);
     group.sample_size(20);
     decode_case(&mut group, &set);
+    decode_only(&mut group, &narrow);
     decode_crdts(&mut group, orswot_name, set.entries, &orswots);
     group.finish();
 }

@@ -35,6 +35,17 @@ fn lww_register_merge(c: &mut Criterion) {
             (mine, other)
         });
     });
+    // The floor: one read of both sides' stamps, no merge. The batch is 8 MB, more than the
+    // caches keep between the clone and the merge, so this is what streaming it costs.
+    group.bench_function(BenchmarkId::new("read_only", size), |b| {
+        bench_batched(b, &concord, 2 * size, |(mine, other)| {
+            let mut k = 0_u64;
+            for (x, y) in mine.iter().zip(&other) {
+                k = k.wrapping_add(x.stamp().wall ^ y.stamp().wall);
+            }
+            (mine, other, k)
+        });
+    });
     group.bench_function(BenchmarkId::new("crdts", size), |b| {
         bench_batched(b, &theirs, 2 * size, |(mut mine, other)| {
             for (x, y) in mine.iter_mut().zip(other) {
