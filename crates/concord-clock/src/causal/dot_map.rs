@@ -230,7 +230,7 @@ impl<K: Ord + Clone, S: DotStore<A>, A: Actor> DotMap<K, S, A> {
         for (key, store) in entries {
             store.for_each_dot(&mut |dot| pairs.push((*dot, key.clone())));
         }
-        pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        pairs.sort_unstable_by_key(|pair| pair.0);
         if pairs.windows(2).any(|w| matches!(w, [a, b] if a.0 == b.0)) {
             return None;
         }
@@ -255,9 +255,8 @@ impl<K: Ord + Clone, S: DotStore<A>, A: Actor> DotMap<K, S, A> {
         let theirs = other.find(key).ok().and_then(|at| other.entries.get(at));
         let consistent = match self.find(key) {
             Ok(at) => self.join_at(at, theirs.map(|(_, s)| s), context, other_context),
-            Err(at) => theirs.is_none_or(|(key, other_store)| {
-                self.insert_at(at, key, other_store, context)
-            }),
+            Err(at) => theirs
+                .is_none_or(|(key, other_store)| self.insert_at(at, key, other_store, context)),
         };
         if !consistent {
             self.index = None;

@@ -108,7 +108,11 @@ fn join_checked<S: Value>(state: &mut State<S>, other: &State<S>, limits: Sparse
 fn novel_checked<S: Value>(state: &State<S>, delta: &State<S>) {
     let walked = state.clone();
     assert!(!walked.store.has_index());
-    assert_eq!(state.novel(delta), walked.novel(delta), "novel of {delta:?}");
+    assert_eq!(
+        state.novel(delta),
+        walked.novel(delta),
+        "novel of {delta:?}"
+    );
 }
 
 /// One random history of `replicas` replicas over `keys` keys; returns how many joins took
