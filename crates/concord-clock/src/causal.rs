@@ -11,6 +11,8 @@ mod dot_fun;
 mod dot_map;
 mod dot_set;
 mod entries;
+#[cfg(test)]
+mod sparse_tests;
 mod summary;
 #[cfg(feature = "serde")]
 mod wire;
@@ -30,6 +32,17 @@ pub trait DotStore<A: Actor>: Clone + Default + PartialEq {
 
     /// Calls `f` with every dot the store holds, each once.
     fn for_each_dot(&self, f: &mut dyn FnMut(&Dot<A>));
+
+    /// Calls `f` with every dot the store holds that `context` has seen, each once: the dots
+    /// a delta with that context may remove. A [`DotMap`] with an index finds them without
+    /// walking every key.
+    fn for_each_seen_dot(&self, context: &DotContext<A>, f: &mut dyn FnMut(&Dot<A>)) {
+        self.for_each_dot(&mut |dot| {
+            if context.contains(dot) {
+                f(dot);
+            }
+        });
+    }
 
     /// The causal join of `self` (whose replica has seen `context`) with `other` (whose
     /// replica has seen `other_context`). The contexts themselves are joined by the caller.
@@ -415,9 +428,13 @@ impl<S: DotStore<A>, A: Actor> Causal<S, A> {
 impl<S: DotStore<A>, A: Actor> Novelty for Causal<S, A> {
     /// The part of `delta` this state lacks: its entries of dots this state has not seen, the
     /// context this state has not seen, and the removes of dots this state holds. Linear in
-    /// both states' entries (up to a logarithmic factor for the lookups).
+    /// the delta's entries (up to a logarithmic factor for the lookups); the removes are found
+    /// by a walk over this state's dots or, for a [`DotMap`] that keeps an index of its dots
+    /// (see there), by a lookup per entry of the delta's context.
     fn novel(&self, delta: &Self) -> Option<Self> {
-        let novel = delta.lacking(&self.context, |f| self.store.for_each_dot(f));
+        let novel = delta.lacking(&self.context, |f| {
+            self.store.for_each_seen_dot(&delta.context, f);
+        });
         (!novel.is_bottom()).then_some(novel)
     }
 }
