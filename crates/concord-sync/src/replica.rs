@@ -666,7 +666,8 @@ impl<T: Syncable> Replica<T> {
         // An acknowledgement counts positions of the log of the incarnation the peer knows;
         // one of an earlier life of this replica is stale (the peer has not heard of this
         // life yet) and means nothing here.
-        if message.ack_incarnation == self.config.incarnation {
+        let current_life = message.ack_incarnation == self.config.incarnation;
+        if current_life {
             self.acknowledged(peer, message.ack);
         }
         match message.body {
@@ -698,9 +699,11 @@ impl<T: Syncable> Replica<T> {
                 let now = self.now;
                 let resend = self.config.resend_after;
                 let known = self.peers.entry(peer).or_default();
-                if round != known.rounds {
-                    // An answer to an earlier summary (late, or a duplicate): its delta is
-                    // merged, but the exchange moves on only with the answer to the latest.
+                if round != known.rounds || !current_life {
+                    // An answer to an earlier summary (late, or a duplicate), or to a summary
+                    // of this replica's earlier life (whose state may have held more than
+                    // this one restored): its delta is merged, but the exchange moves on only
+                    // with the answer to the latest summary of this life.
                     return Ok(novel);
                 }
                 match questions.and_then(|q| self.state.refine(&q)) {
