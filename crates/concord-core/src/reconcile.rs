@@ -232,7 +232,7 @@ impl TryFrom<u64> for Bucket {
                 "a bucket deeper than 31 levels, or with a prefix longer than its depth",
             )
         };
-        if path == 0 || bits % FANOUT_BITS != 0 {
+        if path == 0 || !bits.is_multiple_of(FANOUT_BITS) {
             return Err(bad());
         }
         let depth = u8::try_from(bits / FANOUT_BITS).map_err(|_| bad())?;

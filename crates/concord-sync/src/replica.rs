@@ -209,7 +209,7 @@ struct Entry<T> {
 
 /// What a replica knows of one peer.
 #[derive(Clone, Debug)]
-struct Peer<M> {
+struct Peer<T, M> {
     /// The peer's incarnation, once heard from.
     incarnation: Option<u64>,
     /// The last of this replica's log positions the peer acknowledged.
@@ -233,10 +233,13 @@ struct Peer<M> {
     rounds: u64,
     /// The next summary of an exchange with the peer, answering its questions.
     refined: Option<M>,
-    /// The log end and frontier of the peer's first answer in the exchange under way: what
-    /// this replica holds once the exchange ends (the later answers cover later states of
-    /// the peer only in part).
-    exchange: Option<(u64, VectorClock<ReplicaId>)>,
+    /// The exchange under way with the peer: the log end and frontier of its first answer
+    /// (what this replica holds once the exchange ends; the later answers cover later states
+    /// of the peer only in part), and the join of the answers' deltas so far. The deltas are
+    /// merged only at the end, with the frontier: a state holding writes its frontier does not
+    /// show would let a session read them here and then miss them at a replica that passes
+    /// the session's token.
+    exchange: Option<(u64, VectorClock<ReplicaId>, T)>,
     /// When a summary request may be sent again.
     request_at: u64,
     /// The frontier as of the last interval the peer acknowledged: intervals carry only the
@@ -246,7 +249,7 @@ struct Peer<M> {
     frontier_sent: VecDeque<(u64, VectorClock<ReplicaId>)>,
 }
 
-impl<M> Default for Peer<M> {
+impl<T, M> Default for Peer<T, M> {
     fn default() -> Self {
         Self {
             incarnation: None,
@@ -322,7 +325,7 @@ pub struct Replica<T: Syncable> {
     /// Log entries at positions `log_end - log.len() + 1 ..= log_end`.
     log: VecDeque<Entry<T>>,
     log_end: u64,
-    peers: BTreeMap<ReplicaId, Peer<T::Wire>>,
+    peers: BTreeMap<ReplicaId, Peer<T, T::Wire>>,
     now: u64,
     /// The peer this replica sent its summary to, and until when it waits for the answer
     /// before sending its summary to another peer that asked (so that several peers do not all
@@ -695,48 +698,62 @@ impl<T: Syncable> Replica<T> {
                 questions,
             } => {
                 self.check_own_history(peer, &frontier);
-                let novel = self.absorb(peer, &delta);
                 let now = self.now;
                 let resend = self.config.resend_after;
                 let known = self.peers.entry(peer).or_default();
+                if questions.is_none() && known.exchange.is_none() {
+                    // A one-round answer (the causal and counter types always answer so):
+                    // merged and taken at once, whichever summary it answers, as it covers the
+                    // state the peer had when it answered.
+                    known.received = known.received.max(end);
+                    known.ack_due = true;
+                    if self.awaiting.is_some_and(|(other, _)| other == peer) {
+                        self.awaiting = None;
+                    }
+                    let novel = self.absorb(peer, &delta);
+                    self.frontier.merge(&frontier);
+                    return Ok(novel);
+                }
                 if round != known.rounds || !current_life {
                     // An answer to an earlier summary (late, or a duplicate), or to a summary
                     // of this replica's earlier life (whose state may have held more than
-                    // this one restored): its delta is merged, but the exchange moves on only
-                    // with the answer to the latest summary of this life.
-                    return Ok(novel);
+                    // this one restored): the answer to the latest summary of this life
+                    // brings what it would.
+                    return Ok(None);
                 }
+                // The state as it is refines the questions: they are about buckets the
+                // answers so far sent nothing for.
                 match questions.and_then(|q| self.state.refine(&q)) {
                     Some(next) => {
-                        if known.exchange.is_none() {
-                            known.exchange = Some((end, frontier));
+                        match &mut known.exchange {
+                            Some((_, _, joined)) => joined.merge(&delta),
+                            None => known.exchange = Some((end, frontier, delta)),
                         }
                         known.refined = Some(next);
                         self.awaiting = Some((peer, now.saturating_add(resend)));
+                        return Ok(None);
                     }
                     None => {
-                        let (end, frontier) = known.exchange.take().unwrap_or((end, frontier));
+                        let (end, frontier, delta) = match known.exchange.take() {
+                            Some((end, frontier, mut joined)) => {
+                                joined.merge(&delta);
+                                (end, frontier, joined)
+                            }
+                            None => (end, frontier, delta),
+                        };
                         known.received = known.received.max(end);
                         known.ack_due = true;
-                        self.frontier.merge(&frontier);
                         if self.awaiting.is_some_and(|(other, _)| other == peer) {
                             self.awaiting = None;
                         }
+                        let novel = self.absorb(peer, &delta);
+                        self.frontier.merge(&frontier);
+                        return Ok(novel);
                     }
                 }
-                return Ok(novel);
             }
             Body::Ack => {}
-            Body::SummaryRequest => {
-                // While an exchange with the peer is under way, its request is already being
-                // answered.
-                let exchanging = self
-                    .awaiting
-                    .is_some_and(|(other, due)| other == peer && self.now < due);
-                if !exchanging {
-                    self.peers.entry(peer).or_default().summary_due = true;
-                }
-            }
+            Body::SummaryRequest => self.peers.entry(peer).or_default().summary_due = true,
             Body::Summary { round, summary } => {
                 self.peers.entry(peer).or_default().catch_up_due = Some((round, summary));
             }

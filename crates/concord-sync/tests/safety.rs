@@ -13,8 +13,8 @@ mod common;
 
 use common::{Faults, Workload, World};
 use concord_clock::LamportTimestamp;
-use concord_core::codec::{self, WireType, tag};
 use concord_core::ReplicaId;
+use concord_core::codec::{self, WireType, tag};
 use concord_counter::GCounter;
 use concord_map::LwwMap;
 use concord_set::{LwwElementSet, OrSet};
