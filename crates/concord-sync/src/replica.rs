@@ -199,6 +199,9 @@ pub struct Served<'a, T> {
 /// acknowledgement shrinks the next intervals' frontiers.
 const MAX_FRONTIERS_SENT: usize = 8;
 
+/// Refined summaries sent to one peer whose rounds are remembered.
+const MAX_REFINEMENTS: usize = 32;
+
 /// One entry of the delta log.
 #[derive(Clone, Debug)]
 struct Entry<T> {
@@ -228,11 +231,15 @@ struct Peer<T, M> {
     summary_due: bool,
     /// The peer's summary and its round, to answer with what it lacks.
     catch_up_due: Option<(u64, M)>,
-    /// Summaries sent to the peer: the round of the latest, whose answer alone moves an
-    /// exchange on (an answer to an earlier one is merged, nothing more).
+    /// Summaries sent to the peer: the round of the latest, whose answer alone moves a
+    /// multi-round exchange on (an answer to an earlier round of one is dropped).
     rounds: u64,
     /// The next summary of an exchange with the peer, answering its questions.
     refined: Option<M>,
+    /// The rounds of the latest refined summaries sent (at most [`MAX_REFINEMENTS`]): an
+    /// answer to one of them covers only the buckets it asked about, so it never counts as a
+    /// whole answer, however late it arrives.
+    refinements: VecDeque<u64>,
     /// The exchange under way with the peer: the log end and frontier of its first answer
     /// (what this replica holds once the exchange ends; the later answers cover later states
     /// of the peer only in part), and the join of the answers' deltas so far. The deltas are
@@ -262,6 +269,7 @@ impl<T, M> Default for Peer<T, M> {
             catch_up_due: None,
             rounds: 0,
             refined: None,
+            refinements: VecDeque::new(),
             exchange: None,
             request_at: 0,
             frontier_acked: VectorClock::new(),
@@ -701,10 +709,13 @@ impl<T: Syncable> Replica<T> {
                 let now = self.now;
                 let resend = self.config.resend_after;
                 let known = self.peers.entry(peer).or_default();
-                if questions.is_none() && known.exchange.is_none() {
-                    // A one-round answer (the causal and counter types always answer so):
-                    // merged and taken at once, whichever summary it answers, as it covers the
-                    // state the peer had when it answered.
+                if questions.is_none()
+                    && known.exchange.is_none()
+                    && !known.refinements.contains(&round)
+                {
+                    // A whole answer to a first summary (the causal and counter types always
+                    // answer so): merged and taken at once, whichever summary it answers, as
+                    // it covers the state the peer had when it answered.
                     known.received = known.received.max(end);
                     known.ack_due = true;
                     if self.awaiting.is_some_and(|(other, _)| other == peer) {
@@ -883,6 +894,10 @@ impl<T: Syncable> Replica<T> {
         }
         if let Some(summary) = known.refined.take() {
             known.rounds = known.rounds.saturating_add(1);
+            if known.refinements.len() >= MAX_REFINEMENTS {
+                known.refinements.pop_front();
+            }
+            known.refinements.push_back(known.rounds);
             return Some(Body::Summary {
                 round: known.rounds,
                 summary,
