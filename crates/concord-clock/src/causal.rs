@@ -439,6 +439,11 @@ impl<S: DotStore<A>, A: Actor> Novelty for Causal<S, A> {
     }
 }
 
+/// A remove leaves no tombstone, only the context: nothing to free.
+impl<S: DotStore<A>, A: Actor> concord_core::Stability for Causal<S, A> {
+    type Stamp = ();
+}
+
 impl<S: DotStore<A>, A: Actor> CatchUp for Causal<S, A> {
     type Summary = CausalSummary<A>;
 
@@ -553,6 +558,11 @@ macro_rules! __impl_causal_crdt {
             fn novel(&self, delta: &Self) -> Option<Self> {
                 $crate::Novelty::novel(&self.state, &delta.state).map(|state| Self { state })
             }
+        }
+
+        /// No tombstones: a remove leaves only the context.
+        impl<$($generics)*> $crate::concord_core::Stability for $ty {
+            type Stamp = ();
         }
 
         impl<$($generics)*> $crate::CatchUp for $ty {

@@ -437,6 +437,11 @@ impl<A: Actor, V: Counts> crate::Novelty for ActorMap<A, V> {
     }
 }
 
+/// Counters and clocks have no tombstones.
+impl<A: Actor, V: Counts> crate::Stability for ActorMap<A, V> {
+    type Stamp = ();
+}
+
 impl<A: Actor, V: Counts> crate::CatchUp for ActorMap<A, V> {
     /// The entries themselves: there is nothing smaller that tells which are behind.
     type Summary = Self;
@@ -531,8 +536,8 @@ where
 #[cfg(feature = "serde")]
 pub(crate) mod wire;
 
-/// Implements [`Novelty`](crate::Novelty) and [`CatchUp`](crate::CatchUp) (summary: the state
-/// itself) for a type whose only field `$field` is an [`ActorMap`], by delegating to the map.
+/// Implements [`Novelty`](crate::Novelty), [`CatchUp`](crate::CatchUp) (summary: the state
+/// itself) and [`Stability`](crate::Stability) (no tombstones) for a type whose only field `$field` is an [`ActorMap`], by delegating to the map.
 /// For the actor-keyed types of the family; not part of the public API.
 #[doc(hidden)]
 #[macro_export]
@@ -543,6 +548,11 @@ macro_rules! __impl_actor_map_sync {
             fn novel(&self, delta: &Self) -> Option<Self> {
                 $crate::Novelty::novel(&self.$field, &delta.$field).map(|$field| Self { $field })
             }
+        }
+
+        /// No tombstones.
+        impl<A: $crate::Actor> $crate::Stability for $ty<A> {
+            type Stamp = ();
         }
 
         impl<A: $crate::Actor> $crate::CatchUp for $ty<A> {

@@ -107,6 +107,8 @@ pub mod tag {
     pub const SESSION_TOKEN: u16 = 0x0602;
     /// `concord_sync::Checkpoint`.
     pub const SYNC_CHECKPOINT: u16 = 0x0603;
+    /// The stable stamp a `concord_sync::Checkpoint` carries.
+    pub const SYNC_STABLE_STAMP: u16 = 0x0604;
     /// The header record of a `concord_store` file (its format version).
     pub const STORE_HEADER: u16 = 0x0701;
     /// A `concord_store` record of a replica that has lost state.

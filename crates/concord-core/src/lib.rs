@@ -14,6 +14,7 @@ mod merge;
 mod novelty;
 mod overflow;
 mod replica_id;
+mod stability;
 mod validation;
 
 #[cfg(feature = "serde")]
@@ -35,6 +36,7 @@ pub use merge::Merge;
 pub use novelty::{CatchUp, Novelty};
 pub use overflow::Overflow;
 pub use replica_id::{ParseReplicaIdError, ReplicaId};
+pub use stability::Stability;
 pub use validation::{MAX_ENTRIES, ValidationError};
 
 /// Internals of the law kit's macros. Not part of the public API.

@@ -538,6 +538,33 @@ impl<K: Ord, V: Ord, S: Ord> FromIterator<(K, V, S)> for LwwMap<K, V, S> {
     }
 }
 
+/// Deletes leave stamped tombstones, freed at a causally stable stamp.
+impl<K: Ord + Clone, V: Ord + Clone, S: Ord + Clone> concord_core::Stability for LwwMap<K, V, S> {
+    type Stamp = S;
+
+    fn greatest_stamp(&self) -> Option<S> {
+        self.max_stamp().cloned()
+    }
+
+    /// [`compact`](Self::compact), but the entry that holds the greatest stamp stays: a
+    /// writer that stamps past the map's greatest stamp still writes above `stable`.
+    fn compact_stable(&mut self, stable: &S) -> usize {
+        let Some(greatest) = self.max_stamp().cloned() else {
+            return 0;
+        };
+        let before = self.entries.len();
+        self.entries
+            .retain(|e| e.live() || e.stamp > *stable || e.stamp == greatest);
+        before - self.entries.len()
+    }
+
+    /// Drops every put and delete stamped `<= stable`.
+    fn forget_stable(&mut self, stable: &S) {
+        self.entries.retain(|e| e.stamp > *stable);
+        self.live = self.entries.iter().filter(|e| e.live()).count();
+    }
+}
+
 impl<K: Ord + Clone, V: Ord + Clone, S: Ord + Clone> concord_core::Novelty for LwwMap<K, V, S> {
     /// The entries of `delta` that win over this map's (or whose key this map lacks): one
     /// linear pass over both sorted vectors.

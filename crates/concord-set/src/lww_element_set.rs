@@ -135,6 +135,12 @@ impl<T, S: Ord> Entry<T, S> {
         self.stamps.present::<B>()
     }
 
+    /// Whether the add or the remove is stamped `<= stable`.
+    fn has_stamp_at_most(&self, stable: &S) -> bool {
+        let (add, remove) = (self.stamps.add(), self.stamps.remove());
+        add.is_some_and(|s| s <= stable) || remove.is_some_and(|s| s <= stable)
+    }
+
     /// This entry after [`compact`](LwwElementSet::compact) at `stable`, or `None` when it is a
     /// tombstone to free.
     fn compacted<B: Bias>(self, stable: &S) -> Option<Self> {
@@ -693,6 +699,64 @@ impl<T: Ord + Clone, S: Ord + Clone, B: Bias> FromIterator<(T, S)> for LwwElemen
             .map(|(elem, stamp)| (elem, Some(stamp), None))
             .collect();
         Self::from_unsorted(raw)
+    }
+}
+
+/// Removes leave stamped tombstones, freed at a causally stable stamp.
+impl<T: Ord + Clone, S: Ord + Clone, B: Bias> concord_core::Stability for LwwElementSet<T, S, B> {
+    type Stamp = S;
+
+    fn greatest_stamp(&self) -> Option<S> {
+        self.max_stamp().cloned()
+    }
+
+    /// [`compact`](Self::compact), but the greatest stamp stays: a writer that stamps past
+    /// the set's greatest stamp still writes above `stable`.
+    fn compact_stable(&mut self, stable: &S) -> usize {
+        let Some(greatest) = self.max_stamp().cloned() else {
+            return 0;
+        };
+        let before = self.entries.len();
+        self.entries = core::mem::take(&mut self.entries)
+            .into_iter()
+            .filter_map(|e| {
+                let (add, remove) = (e.stamps.add(), e.stamps.remove());
+                if add != Some(&greatest) && remove != Some(&greatest) {
+                    return e.compacted::<B>(stable);
+                }
+                // The stamp compaction would keep, or the greatest one.
+                let kept = |stamp: Option<&S>, compacted: Option<S>| {
+                    compacted.or_else(|| stamp.filter(|s| **s == greatest).cloned())
+                };
+                let (add, remove) = (add.cloned(), remove.cloned());
+                let elem = e.elem.clone();
+                let (add_c, remove_c) = e
+                    .compacted::<B>(stable)
+                    .map_or((None, None), |c| c.stamps.into_parts());
+                Entry::from_triple((
+                    elem,
+                    kept(add.as_ref(), add_c),
+                    kept(remove.as_ref(), remove_c),
+                ))
+            })
+            .collect();
+        before - self.entries.len()
+    }
+
+    /// Drops every add and remove stamped `<= stable`, and the elements left without a stamp.
+    fn forget_stable(&mut self, stable: &S) {
+        if !self.entries.iter().any(|e| e.has_stamp_at_most(stable)) {
+            return;
+        }
+        self.entries = core::mem::take(&mut self.entries)
+            .into_iter()
+            .filter_map(|e| {
+                let (add, remove) = e.stamps.into_parts();
+                let above = |stamp: Option<S>| stamp.filter(|s| s > stable);
+                Entry::from_triple((e.elem, above(add), above(remove)))
+            })
+            .collect();
+        self.present = self.entries.iter().filter(|e| e.present::<B>()).count();
     }
 }
 

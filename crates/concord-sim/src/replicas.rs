@@ -13,7 +13,7 @@ use std::sync::Arc;
 use concord_clock::VectorClock;
 use concord_core::codec;
 use concord_core::lattice::JoinTree;
-use concord_core::{Dot, Merge, Novelty, ReplicaId};
+use concord_core::{Dot, Merge, Novelty, ReplicaId, Stability};
 use concord_sync::{ApplyError, Checkpoint, Config, Replica, SessionToken};
 use rand::RngExt;
 
@@ -80,6 +80,11 @@ pub(crate) trait Node<W: Workload>: Sized {
     /// The replica's state equals `other`'s (for the article's scheme, whose states are not
     /// CRDTs).
     fn same_as(&self, other: &Self) -> bool;
+    /// The replica holds `reference`, the join of every accepted write (up to the tombstones
+    /// it freed once stable).
+    fn matches(&self, reference: &W::State) -> bool {
+        self.state() == Some(reference)
+    }
     /// Encoded size of the state.
     fn state_bytes(&self) -> usize;
     /// Writes made anywhere (`total`) that the replicas up lack, summed over the replicas.
@@ -673,9 +678,28 @@ impl<W: Workload> Node<W> for SyncNode<W> {
     }
 
     fn holds(&self, key: &str, mark: &Mark) -> bool {
-        self.memory
-            .as_ref()
-            .is_some_and(|m| W::holds(m.replica.state(), key, mark))
+        self.memory.as_ref().is_some_and(|m| {
+            W::holds(m.replica.state(), key, mark)
+                || m.replica
+                    .stable()
+                    .is_some_and(|stable| W::stable_covers(mark, stable))
+        })
+    }
+
+    fn matches(&self, reference: &W::State) -> bool {
+        let Some(memory) = self.memory.as_ref() else {
+            return false;
+        };
+        let state = memory.replica.state();
+        match memory.replica.stable() {
+            None => state == reference,
+            Some(stable) => {
+                let (mut state, mut reference) = (state.clone(), reference.clone());
+                state.compact_stable(stable);
+                reference.compact_stable(stable);
+                state == reference
+            }
+        }
     }
 
     fn tick(&mut self, now: u64) {

@@ -75,6 +75,12 @@ pub(crate) trait Workload: 'static {
 
     /// Whether `state` holds `mark` at `key`.
     fn holds(state: &Self::State, key: &str, mark: &Mark) -> bool;
+
+    /// Whether `mark` is at or below a replica's stable stamp: held everywhere, though the
+    /// tombstone that showed it may be freed.
+    fn stable_covers(_mark: &Mark, _stable: &<Self::State as Syncable>::Floor) -> bool {
+        false
+    }
 }
 
 /// A key name, or the empty string when the index is out of range (never, by construction).
@@ -546,5 +552,9 @@ impl Workload for KvLwwMap {
 
     fn holds(state: &Self::State, key: &str, mark: &Mark) -> bool {
         matches!(mark, Mark::Stamp(s) if state.stamp(key).is_some_and(|held| held >= s))
+    }
+
+    fn stable_covers(mark: &Mark, stable: &LamportTimestamp<ReplicaId>) -> bool {
+        matches!(mark, Mark::Stamp(s) if s <= stable)
     }
 }

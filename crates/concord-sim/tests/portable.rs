@@ -47,7 +47,7 @@ fn fixed_runs_give_fixed_reports() {
         (
             "kv-or-map",
             Mode::Sync,
-            (1587, 1406, 152, 69, 71, 938544, 14, "ad28eed29540da3f"),
+            (1587, 1406, 152, 69, 71, 940131, 14, "ad28eed29540da3f"),
         ),
         (
             "kv-lww-map",

@@ -12,19 +12,22 @@ use serde::{Deserialize, Serialize};
 /// log up to `ack`: every message carries the acknowledgement, so it costs a separate message
 /// only when there is nothing else to send. `ack_incarnation` is the receiver's incarnation
 /// whose log `ack` counts: a receiver that restarted since ignores the acknowledgement, which
-/// counts positions of a log it no longer has.
+/// counts positions of a log it no longer has. `floor` is the sender's floor when it changed
+/// since the sender last told it (and again after a resend): the receiver's stable stamp is
+/// the least of the floors.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(bound(
-    serialize = "T: Serialize, M: Serialize",
-    deserialize = "T: Deserialize<'de>, M: Deserialize<'de>"
+    serialize = "T: Serialize, M: Serialize, F: Serialize",
+    deserialize = "T: Deserialize<'de>, M: Deserialize<'de>, F: Deserialize<'de>"
 ))]
-pub(crate) struct Message<T, M> {
+pub(crate) struct Message<T, M, F> {
     pub(crate) object_tag: u16,
     pub(crate) object_version: u16,
     pub(crate) object: u64,
     pub(crate) incarnation: u64,
     pub(crate) ack_incarnation: u64,
     pub(crate) ack: u64,
+    pub(crate) floor: Option<F>,
     pub(crate) body: Body<T, M>,
 }
 
@@ -65,14 +68,16 @@ pub(crate) enum Body<T, M> {
     },
 }
 
-impl<T, M> WireType for Message<T, M>
+impl<T, M, F> WireType for Message<T, M, F>
 where
     T: Serialize + serde::de::DeserializeOwned,
     M: Serialize + serde::de::DeserializeOwned,
+    F: Serialize + serde::de::DeserializeOwned,
 {
     const TAG: u16 = tag::SYNC_MESSAGE;
     /// 2: summaries carry their round, and catch-up answers the round and questions.
-    const VERSION: u16 = 2;
+    /// 3: the sender's floor, for the stable stamp.
+    const VERSION: u16 = 3;
     const NAME: &'static str = "concord-sync message";
 }
 

@@ -7,7 +7,7 @@ use core::fmt;
 
 use concord_clock::VectorClock;
 use concord_core::codec::{self, WireType};
-use concord_core::{CatchUp, Dot, Merge, Novelty, ReplicaId};
+use concord_core::{CatchUp, Dot, Merge, Novelty, ReplicaId, Stability};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -16,13 +16,15 @@ use crate::message::{Body, Kind, Message};
 use crate::session::SessionToken;
 
 /// What the engine needs of a CRDT: a join, the new part of a delta, a summary and what a
-/// summary lacks, a wire form, and a bottom to start from.
+/// summary lacks, its stamps and how to free its tombstones, a wire form, and a bottom to
+/// start from.
 ///
 /// Implemented for every type that has these; it names no method of its own.
 pub trait Syncable:
     Merge
     + Novelty
     + CatchUp<Summary = <Self as Syncable>::Wire>
+    + Stability<Stamp = <Self as Syncable>::Floor>
     + WireType
     + Clone
     + Default
@@ -30,14 +32,18 @@ pub trait Syncable:
 {
     /// The summary's type, with its wire bounds.
     type Wire: Serialize + DeserializeOwned + Clone + fmt::Debug;
+    /// The stamp's type ([`Stability::Stamp`]), with its wire bounds.
+    type Floor: Serialize + DeserializeOwned + Ord + Clone + fmt::Debug;
 }
 
 impl<T> Syncable for T
 where
-    T: Merge + Novelty + CatchUp + WireType + Clone + Default + PartialEq,
+    T: Merge + Novelty + CatchUp + Stability + WireType + Clone + Default + PartialEq,
     T::Summary: Serialize + DeserializeOwned + Clone + fmt::Debug,
+    T::Stamp: Serialize + DeserializeOwned + Ord + Clone + fmt::Debug,
 {
     type Wire = T::Summary;
+    type Floor = T::Stamp;
 }
 
 /// How a replica behaves. The defaults suit a handful of peers on a network that loses a few
@@ -67,6 +73,23 @@ pub struct Config {
     /// replicas relays each write n - 2 times more). The price: a write reaches a replica only
     /// from its origin, or in a catch-up, so it waits for its origin to be up and connected.
     pub relay: bool,
+    /// Ticks between automatic compactions: every so often the replica frees the tombstones
+    /// (of the types that keep them: the LWW sets and maps) stamped at or below the stable
+    /// stamp, the one every replica has passed (see [`Replica::stable`]), so metadata stays
+    /// bounded without a manual call. `None` turns it off. Default `Some(100)`.
+    ///
+    /// Compaction relies on two rules the replica cannot check:
+    /// - **every replica of the object lists every other as a peer** (messages may still be
+    ///   relayed; the rule is about what each replica hears of the others' progress), so that
+    ///   "acknowledged by every peer" means "held by every replica";
+    /// - **each write is stamped above every stamp its replica holds** (a Lamport or hybrid
+    ///   clock that observes what the replica merges, as `LamportClock::observe` does): a
+    ///   write stamped at or below the stable stamp is taken for one every replica already
+    ///   holds, and the others drop it.
+    ///
+    /// A replica whose peers are not all the others must turn it off; it then frees nothing
+    /// and drops nothing, and still tells its peers its floor.
+    pub compact_every: Option<u64>,
 }
 
 impl Default for Config {
@@ -77,6 +100,7 @@ impl Default for Config {
             max_log: 1024,
             resend_after: 10,
             relay: true,
+            compact_every: Some(100),
         }
     }
 }
@@ -119,6 +143,14 @@ impl Config {
         self.relay = relay;
         self
     }
+
+    /// The same configuration compacting every `ticks` ticks, or never (`None`); see
+    /// [`compact_every`](Self::compact_every).
+    #[must_use]
+    pub const fn with_compact_every(mut self, ticks: Option<u64>) -> Self {
+        self.compact_every = ticks;
+        self
+    }
 }
 
 /// What a replica keeps durably beside its state: see [`Replica::checkpoint`] and
@@ -134,12 +166,29 @@ pub struct Checkpoint {
     pub frontier: VectorClock<ReplicaId>,
     /// The incarnation that took the checkpoint.
     pub incarnation: u64,
+    /// The stable stamp the replica had reached ([`Replica::stable`]), in the codec's bytes
+    /// (tag `SYNC_STABLE_STAMP = 0x0604`): a replica restored from a compacted state drops
+    /// what is at or below it, as before the restart, so that no late old write brings back
+    /// a key whose tombstone was freed.
+    pub stable: Option<Vec<u8>>,
 }
 
 impl WireType for Checkpoint {
     const TAG: u16 = codec::tag::SYNC_CHECKPOINT;
-    const VERSION: u16 = 1;
+    /// 2: the stable stamp.
+    const VERSION: u16 = 2;
     const NAME: &'static str = "concord-sync checkpoint";
+}
+
+/// A stable stamp, alone on the wire: what a [`Checkpoint`] keeps of it.
+#[derive(Serialize, serde::Deserialize)]
+#[serde(transparent)]
+struct StableStamp<S>(S);
+
+impl<S: Serialize + DeserializeOwned> WireType for StableStamp<S> {
+    const TAG: u16 = codec::tag::SYNC_STABLE_STAMP;
+    const VERSION: u16 = 1;
+    const NAME: &'static str = "concord-sync stable stamp";
 }
 
 /// Bytes and messages sent, by kind.
@@ -158,6 +207,8 @@ pub struct Stats {
     /// carry; the rest of every message (headers, frontiers, acknowledgements, summaries) is
     /// the protocol's metadata.
     pub state_bytes: u64,
+    /// Tombstones freed by automatic compaction (see [`Config::compact_every`]).
+    pub compacted: u64,
 }
 
 impl Stats {
@@ -202,6 +253,10 @@ const MAX_FRONTIERS_SENT: usize = 8;
 /// Refined summaries sent to one peer whose rounds are remembered.
 const MAX_REFINEMENTS: usize = 32;
 
+/// Floors of own writes kept (see `Replica::floors`); beyond, every second one is dropped,
+/// which leaves lower floors in their place: safe, only later compactions.
+const MAX_FLOORS: usize = 64;
+
 /// One entry of the delta log.
 #[derive(Clone, Debug)]
 struct Entry<T> {
@@ -212,7 +267,7 @@ struct Entry<T> {
 
 /// What a replica knows of one peer.
 #[derive(Clone, Debug)]
-struct Peer<T, M> {
+struct Peer<T, M, F> {
     /// The peer's incarnation, once heard from.
     incarnation: Option<u64>,
     /// The last of this replica's log positions the peer acknowledged.
@@ -254,9 +309,16 @@ struct Peer<T, M> {
     frontier_acked: VectorClock<ReplicaId>,
     /// The end and frontier of the intervals sent and not yet acknowledged (the latest few).
     frontier_sent: VecDeque<(u64, VectorClock<ReplicaId>)>,
+    /// The greatest floor the peer sent in this life: its writes still to come, and those
+    /// not yet acknowledged by all its peers, are stamped above it.
+    floor: Option<F>,
+    /// This replica's floor as last sent to the peer.
+    floor_sent: Option<F>,
+    /// When a floor that changed may be sent alone, in an acknowledgement.
+    floor_at: u64,
 }
 
-impl<T, M> Default for Peer<T, M> {
+impl<T, M, F> Default for Peer<T, M, F> {
     fn default() -> Self {
         Self {
             incarnation: None,
@@ -274,6 +336,9 @@ impl<T, M> Default for Peer<T, M> {
             request_at: 0,
             frontier_acked: VectorClock::new(),
             frontier_sent: VecDeque::new(),
+            floor: None,
+            floor_sent: None,
+            floor_at: 0,
         }
     }
 }
@@ -333,8 +398,19 @@ pub struct Replica<T: Syncable> {
     /// Log entries at positions `log_end - log.len() + 1 ..= log_end`.
     log: VecDeque<Entry<T>>,
     log_end: u64,
-    peers: BTreeMap<ReplicaId, Peer<T, T::Wire>>,
+    peers: BTreeMap<ReplicaId, Peer<T, T::Wire, T::Floor>>,
     now: u64,
+    /// The greatest stamp merged into the state ([`Stability::greatest_stamp`]).
+    held_max: Option<T::Floor>,
+    /// Floors of own writes, in order: an entry `(w, floor)` says that own writes numbered `w`
+    /// and later are stamped above `floor` (`None`: not known), as each write is stamped above
+    /// everything the replica held before it.
+    floors: VecDeque<(u64, Option<T::Floor>)>,
+    /// The greatest stable stamp reached in this life (or restored): every replica holds
+    /// every write stamped at or below it.
+    stable: Option<T::Floor>,
+    /// When the next compaction may run.
+    compact_at: u64,
     /// The peer this replica sent its summary to, and until when it waits for the answer
     /// before sending its summary to another peer that asked (so that several peers do not all
     /// send what it lacks).
@@ -368,10 +444,15 @@ impl<T: Syncable> Replica<T> {
             log_end: 0,
             peers: BTreeMap::new(),
             now: 0,
+            held_max: None,
+            floors: VecDeque::new(),
+            stable: None,
+            compact_at: 0,
             awaiting: None,
             lost: None,
             stats: Stats::default(),
         };
+        replica.held_max = replica.state.greatest_stamp();
         if replica.state != T::default() {
             replica.push_log(replica.state.clone(), None);
         }
@@ -398,11 +479,26 @@ impl<T: Syncable> Replica<T> {
             T::default(),
             config.with_incarnation(checkpoint.incarnation.saturating_add(1)),
         );
+        replica.held_max = state.greatest_stamp();
         replica.state = state;
         replica.writes = checkpoint.writes;
         replica.frontier = checkpoint.frontier;
+        replica.stable = checkpoint
+            .stable
+            .and_then(|bytes| codec::decode::<StableStamp<T::Floor>>(&bytes).ok())
+            .map(|StableStamp(stable)| stable);
+        replica.forget_floors();
         replica.start_log_after_gap();
         replica
+    }
+
+    /// Forgets the floors of the writes made so far (a restart, a new id): they count as
+    /// unknown until every peer holds them.
+    fn forget_floors(&mut self) {
+        self.floors.clear();
+        if self.writes > 0 {
+            self.floors.push_back((1, None));
+        }
     }
 
     /// Starts an empty log after a gap when the state holds anything: position 1 stands for
@@ -422,6 +518,10 @@ impl<T: Syncable> Replica<T> {
             writes: self.writes,
             frontier: self.frontier.clone(),
             incarnation: self.config.incarnation,
+            stable: self
+                .stable
+                .as_ref()
+                .and_then(|stable| codec::encode(&StableStamp(stable.clone())).ok()),
         }
     }
 
@@ -467,6 +567,21 @@ impl<T: Syncable> Replica<T> {
         self.log.len()
     }
 
+    /// The stable stamp: every replica holds every write stamped at or below it, and every
+    /// write still to come is stamped above it. Tombstones at or below it are freed by the
+    /// next compaction ([`Config::compact_every`]), and what arrives at or below it is
+    /// dropped as known. `None` until every peer has told its floor, and for the types
+    /// without tombstones.
+    ///
+    /// It is computed from what the peers acknowledged and the floors they sent: the least,
+    /// over this replica and its peers, of the greatest stamp each held when its earliest
+    /// write not yet acknowledged by all its peers was made (or that it holds now, when all
+    /// are).
+    #[must_use]
+    pub const fn stable(&self) -> Option<&T::Floor> {
+        self.stable.as_ref()
+    }
+
     /// Whether the replica has lost state (see [`LostState`]).
     #[must_use]
     pub const fn lost_state(&self) -> Option<&LostState> {
@@ -486,26 +601,133 @@ impl<T: Syncable> Replica<T> {
         }
     }
 
-    /// Removes `peer`: it no longer holds back the truncation of the log.
+    /// Removes `peer`: it no longer holds back the truncation of the log, nor the stable
+    /// stamp.
     pub fn remove_peer(&mut self, peer: &ReplicaId) {
         self.peers.remove(peer);
         self.truncate();
     }
 
     /// Says that the caller's clock reads `now` (any unit, as long as it never goes back; it
-    /// times resends).
+    /// times resends and compactions).
     pub fn on_tick(&mut self, now: u64) {
         self.now = self.now.max(now);
+        if let Some(every) = self.config.compact_every
+            && self.now >= self.compact_at
+        {
+            self.compact_at = self.now.saturating_add(every.max(1));
+            self.compact();
+        }
+    }
+
+    /// Moves the stable stamp on to what the floors show now, and frees the tombstones at or
+    /// below it, in the state and in the log.
+    fn compact(&mut self) {
+        let Some(stable) = self.stable_now() else {
+            return;
+        };
+        if self.stable.as_ref().is_some_and(|s| *s >= stable) {
+            return;
+        }
+        let freed = self.state.compact_stable(&stable);
+        self.stats.compacted = self.stats.compacted.saturating_add(freed as u64);
+        for entry in &mut self.log {
+            entry.delta.forget_stable(&stable);
+        }
+        self.stable = Some(stable);
+    }
+
+    /// The least of this replica's floor and every peer's, if all are known.
+    fn stable_now(&self) -> Option<T::Floor> {
+        let mut stable = self.own_floor()?;
+        for peer in self.peers.values() {
+            let floor = peer.floor.as_ref()?;
+            if *floor < stable {
+                stable.clone_from(floor);
+            }
+        }
+        Some(stable)
+    }
+
+    /// Own writes every peer acknowledged holding.
+    fn held_by_all(&self) -> u64 {
+        self.peers
+            .values()
+            .map(|p| p.frontier_acked.get(&self.id))
+            .min()
+            .unwrap_or(self.writes)
+            .min(self.writes)
+    }
+
+    /// This replica's floor: every own write not yet held by all its peers, and every one to
+    /// come, is stamped above it.
+    fn own_floor(&self) -> Option<T::Floor> {
+        let held = self.held_by_all();
+        if held >= self.writes {
+            return self.held_max.clone();
+        }
+        let first = held.saturating_add(1);
+        self.floors
+            .iter()
+            .rev()
+            .find(|(w, _)| *w <= first)
+            .and_then(|(_, floor)| floor.clone())
+    }
+
+    /// Records the floor of own write `write`: the greatest stamp held before it.
+    fn push_floor(&mut self, write: u64, floor: Option<T::Floor>) {
+        if self.floors.back().is_some_and(|(_, last)| *last == floor) {
+            return;
+        }
+        if self.floors.len() >= MAX_FLOORS {
+            let mut index = 0;
+            self.floors.retain(|_| {
+                index += 1;
+                index % 2 == 1
+            });
+        }
+        self.floors.push_back((write, floor));
+    }
+
+    /// Drops the floors of writes every peer holds, but the one of the first write not held.
+    fn drop_stable_floors(&mut self) {
+        let first = self.held_by_all().saturating_add(1);
+        while self.floors.get(1).is_some_and(|(w, _)| *w <= first) {
+            self.floors.pop_front();
+        }
+    }
+
+    /// Raises the greatest stamp held to `delta`'s.
+    fn hold(&mut self, delta: &T) {
+        if let Some(stamp) = delta.greatest_stamp()
+            && self.held_max.as_ref().is_none_or(|held| stamp > *held)
+        {
+            self.held_max = Some(stamp);
+        }
     }
 
     /// The earliest time at which [`poll_transmit`](Self::poll_transmit) will have something
-    /// new to resend, if a resend is pending.
+    /// new to send, if a resend (or a floor that moved, or a compaction) is pending.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<u64> {
-        self.peers
-            .values()
-            .filter_map(|p| p.in_flight.map(|(_, due)| due))
-            .min()
+        let floor = self.own_floor();
+        let resends = self.peers.values().filter_map(|p| {
+            let floor_due = (p.floor_sent != floor).then_some(p.floor_at);
+            p.in_flight
+                .map(|(_, due)| due)
+                .into_iter()
+                .chain(floor_due)
+                .min()
+        });
+        let compaction = self
+            .config
+            .compact_every
+            .filter(|_| {
+                self.stable_now()
+                    .is_some_and(|s| Some(&s) > self.stable.as_ref())
+            })
+            .map(|_| self.compact_at);
+        resends.chain(compaction).min()
     }
 
     /// A local write: `f` runs the state's mutator and returns its delta, which is logged and
@@ -547,6 +769,8 @@ impl<T: Syncable> Replica<T> {
         }
         let delta = f(&mut self.state).map_err(ApplyError::Operation)?;
         self.writes = self.writes.saturating_add(1);
+        self.push_floor(self.writes, self.held_max.clone());
+        self.hold(&delta);
         self.frontier.apply(Dot::new(self.id, self.writes));
         self.push_log(delta, None);
         Ok(SessionToken::after_write(self.id, self.writes))
@@ -594,6 +818,7 @@ impl<T: Syncable> Replica<T> {
         self.lost = None;
         self.awaiting = None;
         self.config.incarnation = self.config.incarnation.saturating_add(1);
+        self.forget_floors();
         self.start_log_after_gap();
         self.peers.remove(&id);
         for peer in self.peers.values_mut() {
@@ -604,18 +829,31 @@ impl<T: Syncable> Replica<T> {
     /// The next message to send to `peer`, if any: call until `None` after every write,
     /// receive and tick. `None` also for a peer that is not a member.
     pub fn poll_transmit(&mut self, peer: ReplicaId) -> Option<Vec<u8>> {
+        let floor = self.own_floor();
+        let now = self.now;
         let body = match self.next_body(peer) {
             Some(body) => body,
             None => {
                 let known = self.peers.get_mut(&peer)?;
-                if !known.ack_due {
+                // A floor that moved goes alone when nothing else is due, at most once per
+                // resend period: the peers' stable stamps move on without waiting for a write.
+                let floor_due = known.floor_sent != floor && now >= known.floor_at;
+                if !known.ack_due && !floor_due {
                     return None;
                 }
                 Body::Ack
             }
         };
+        let resend = self.config.resend_after;
         let known = self.peers.get_mut(&peer)?;
         known.ack_due = false;
+        let floor = if known.floor_sent == floor {
+            None
+        } else {
+            known.floor_sent.clone_from(&floor);
+            known.floor_at = now.saturating_add(resend);
+            floor
+        };
         let message = Message {
             object_tag: T::TAG,
             object_version: T::VERSION,
@@ -623,6 +861,7 @@ impl<T: Syncable> Replica<T> {
             incarnation: self.config.incarnation,
             ack_incarnation: known.incarnation.unwrap_or(0),
             ack: known.received,
+            floor,
             body,
         };
         let kind = message.body.kind();
@@ -644,7 +883,7 @@ impl<T: Syncable> Replica<T> {
     /// [`ReceiveError`] for bytes that are not a valid message of this object, or that come
     /// from a replica that is not a peer; the replica is then unchanged.
     pub fn receive(&mut self, peer: ReplicaId, bytes: &[u8]) -> Result<Option<T>, ReceiveError> {
-        let message: Message<T, T::Wire> = codec::decode(bytes)?;
+        let message: Message<T, T::Wire, T::Floor> = codec::decode(bytes)?;
         let expected = (T::TAG, T::VERSION, self.config.object);
         let found = (message.object_tag, message.object_version, message.object);
         if expected != found {
@@ -666,10 +905,16 @@ impl<T: Syncable> Replica<T> {
             Some(current) if message.incarnation < current => return Ok(None),
             Some(current) if message.incarnation == current => {}
             // First contact, or the peer restarted: what it had acknowledged and sent is
-            // forgotten on both sides.
-            _ => {
+            // forgotten on both sides. On first contact, the frontiers of the intervals sent
+            // so far stand: they count once the peer acknowledges them.
+            first => {
+                let frontier_sent = match first {
+                    None => core::mem::take(&mut known.frontier_sent),
+                    Some(_) => VecDeque::new(),
+                };
                 *known = Peer {
                     incarnation: Some(message.incarnation),
+                    frontier_sent,
                     ..Peer::default()
                 };
             }
@@ -677,6 +922,9 @@ impl<T: Syncable> Replica<T> {
         // An acknowledgement counts positions of the log of the incarnation the peer knows;
         // one of an earlier life of this replica is stale (the peer has not heard of this
         // life yet) and means nothing here.
+        if message.floor > known.floor {
+            known.floor = message.floor;
+        }
         let current_life = message.ack_incarnation == self.config.incarnation;
         if current_life {
             self.acknowledged(peer, message.ack);
@@ -798,6 +1046,7 @@ impl<T: Syncable> Replica<T> {
                 known.in_flight = None;
             }
             self.truncate();
+            self.drop_stable_floors();
         }
     }
 
@@ -832,7 +1081,18 @@ impl<T: Syncable> Replica<T> {
     /// Merges what is new of `delta`, logs it for the other peers (when relaying), and
     /// returns it.
     fn absorb(&mut self, from: ReplicaId, delta: &T) -> Option<T> {
-        let novel = self.state.novel(delta)?;
+        let mut novel = self.state.novel(delta)?;
+        if self.config.compact_every.is_some()
+            && let Some(stable) = &self.stable
+        {
+            // Writes every replica holds: one arriving again is a late copy, and one whose
+            // tombstone was freed must not come back.
+            novel.forget_stable(stable);
+            if novel == T::default() {
+                return None;
+            }
+        }
+        self.hold(&novel);
         self.state.merge(&novel);
         if self.config.relay {
             self.push_log(novel.clone(), Some(from));
@@ -908,6 +1168,12 @@ impl<T: Syncable> Replica<T> {
             // the peer is still behind and is asked for a summary again.
             known.request_at = now.saturating_add(resend);
             let (delta, questions) = self.state.answer(&summary);
+            // Once the peer acknowledges the answer's end, it holds every own write so far.
+            if known.frontier_sent.len() >= MAX_FRONTIERS_SENT {
+                known.frontier_sent.pop_front();
+            }
+            let own = VectorClock::from_iter([(self.id, self.writes)]);
+            known.frontier_sent.push_back((log_end, own));
             return Some(Body::CatchUp {
                 round,
                 end: log_end,
@@ -933,8 +1199,10 @@ impl<T: Syncable> Replica<T> {
             // acknowledgement (or its resend) and travel joined, in one message.
             Some((_, due)) if now < due => return None,
             Some(_) => {
-                // Unacknowledged in time: send it again, and wait longer next time.
+                // Unacknowledged in time: send it again, and wait longer next time. Messages
+                // were lost: the floor goes again too.
                 known.backoff = known.backoff.saturating_add(1).min(3);
+                known.floor_sent = None;
                 let wait = resend.saturating_mul(1 << known.backoff);
                 (known.acked.saturating_add(1), now.saturating_add(wait))
             }

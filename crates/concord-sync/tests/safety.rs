@@ -132,6 +132,7 @@ struct Forged {
     incarnation: u64,
     ack_incarnation: u64,
     ack: u64,
+    floor: Option<()>,
     body: ForgedBody,
 }
 
@@ -147,7 +148,7 @@ enum ForgedBody {
 
 impl WireType for Forged {
     const TAG: u16 = tag::SYNC_MESSAGE;
-    const VERSION: u16 = 2;
+    const VERSION: u16 = 3;
     const NAME: &'static str = "forged message";
 }
 
@@ -163,6 +164,7 @@ fn an_interval_that_ends_before_it_starts_is_refused() {
             incarnation: 0,
             ack_incarnation: 0,
             ack: 0,
+            floor: None,
             body: ForgedBody::Delta {
                 start,
                 end,

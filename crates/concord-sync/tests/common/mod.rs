@@ -309,10 +309,15 @@ impl<T: Workload> World<T> {
         let w = self.rng.random_range(0..self.writes.len());
         let at = self.rng.random_range(0..self.replicas.len());
         let write = &self.writes[w];
+        // What a replica may have dropped of the write: the part at or below its stable stamp.
+        let mut delta = write.delta.clone();
+        if let Some(stable) = self.replicas[at].stable() {
+            delta.forget_stable(stable);
+        }
         match self.replicas[at].read(&write.token) {
             Ok(served) => {
                 assert_eq!(
-                    served.state.joined(&write.delta),
+                    served.state.joined(&delta),
                     *served.state,
                     "{}: replica {at} served a session whose write it lacks",
                     <T as codec::WireType>::NAME
@@ -455,13 +460,28 @@ impl<T: Workload> World<T> {
         self.replicas.iter().all(|r| r.poll_timeout().is_none())
     }
 
+    /// Every replica holds the reference, up to the tombstones its stable stamp freed.
     pub(crate) fn converged(&self) -> bool {
-        self.replicas.iter().all(|r| *r.state() == self.reference)
+        self.replicas
+            .iter()
+            .all(|r| same_up_to(r.state(), &self.reference, r.stable()))
     }
 
     pub(crate) fn bytes_sent(&self) -> u64 {
         self.replicas.iter().map(|r| r.stats().bytes()).sum()
     }
+}
+
+/// Whether `state` and `reference` are equal once both free their tombstones at or below
+/// `stable` (equal, when there is no stable stamp).
+pub(crate) fn same_up_to<T: Syncable>(state: &T, reference: &T, stable: Option<&T::Floor>) -> bool {
+    let Some(stable) = stable else {
+        return state == reference;
+    };
+    let (mut state, mut reference) = (state.clone(), reference.clone());
+    state.compact_stable(stable);
+    reference.compact_stable(stable);
+    state == reference
 }
 
 /// Runs one seed: `steps` ticks of writes under faults, then settles. Returns the world.
