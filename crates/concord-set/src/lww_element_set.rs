@@ -144,9 +144,18 @@ impl<T, S: Ord> Entry<T, S> {
     /// This entry after [`compact`](LwwElementSet::compact) at `stable`, or `None` when it is a
     /// tombstone to free.
     fn compacted<B: Bias>(self, stable: &S) -> Option<Self> {
+        self.compacted_keeping::<B>(stable, None)
+    }
+
+    /// [`compacted`](Self::compacted), except that a stamp equal to `keep` stays.
+    fn compacted_keeping<B: Bias>(self, stable: &S, keep: Option<&S>) -> Option<Self> {
         let present = self.present::<B>();
         let (mut add, mut remove) = self.stamps.into_parts();
-        let stale = |stamp: &Option<S>| stamp.as_ref().is_some_and(|s| s <= stable);
+        let stale = |stamp: &Option<S>| {
+            stamp
+                .as_ref()
+                .is_some_and(|s| s <= stable && keep != Some(s))
+        };
         if present {
             if stale(&remove) {
                 remove = None;
@@ -719,26 +728,7 @@ impl<T: Ord + Clone, S: Ord + Clone, B: Bias> concord_core::Stability for LwwEle
         let before = self.entries.len();
         self.entries = core::mem::take(&mut self.entries)
             .into_iter()
-            .filter_map(|e| {
-                let (add, remove) = (e.stamps.add(), e.stamps.remove());
-                if add != Some(&greatest) && remove != Some(&greatest) {
-                    return e.compacted::<B>(stable);
-                }
-                // The stamp compaction would keep, or the greatest one.
-                let kept = |stamp: Option<&S>, compacted: Option<S>| {
-                    compacted.or_else(|| stamp.filter(|s| **s == greatest).cloned())
-                };
-                let (add, remove) = (add.cloned(), remove.cloned());
-                let elem = e.elem.clone();
-                let (add_c, remove_c) = e
-                    .compacted::<B>(stable)
-                    .map_or((None, None), |c| c.stamps.into_parts());
-                Entry::from_triple((
-                    elem,
-                    kept(add.as_ref(), add_c),
-                    kept(remove.as_ref(), remove_c),
-                ))
-            })
+            .filter_map(|e| e.compacted_keeping::<B>(stable, Some(&greatest)))
             .collect();
         before - self.entries.len()
     }

@@ -411,6 +411,10 @@ pub struct Replica<T: Syncable> {
     stable: Option<T::Floor>,
     /// When the next compaction may run.
     compact_at: u64,
+    /// The least, over the peers, of the own writes each acknowledged holding (`u64::MAX`
+    /// without peers): kept as acknowledgements and peers change, as every message sent
+    /// reads it.
+    acked_by_all: u64,
     /// The peer this replica sent its summary to, and until when it waits for the answer
     /// before sending its summary to another peer that asked (so that several peers do not all
     /// send what it lacks).
@@ -448,6 +452,7 @@ impl<T: Syncable> Replica<T> {
             floors: VecDeque::new(),
             stable: None,
             compact_at: 0,
+            acked_by_all: u64::MAX,
             awaiting: None,
             lost: None,
             stats: Stats::default(),
@@ -598,6 +603,7 @@ impl<T: Syncable> Replica<T> {
     pub fn add_peer(&mut self, peer: ReplicaId) {
         if peer != self.id {
             self.peers.entry(peer).or_default();
+            self.refresh_acked_by_all();
         }
     }
 
@@ -605,6 +611,7 @@ impl<T: Syncable> Replica<T> {
     /// stamp.
     pub fn remove_peer(&mut self, peer: &ReplicaId) {
         self.peers.remove(peer);
+        self.refresh_acked_by_all();
         self.truncate();
     }
 
@@ -651,12 +658,18 @@ impl<T: Syncable> Replica<T> {
 
     /// Own writes every peer acknowledged holding.
     fn held_by_all(&self) -> u64 {
-        self.peers
+        self.acked_by_all.min(self.writes)
+    }
+
+    /// Recomputes [`acked_by_all`](Self::acked_by_all) after the peers or their
+    /// acknowledged frontiers changed.
+    fn refresh_acked_by_all(&mut self) {
+        self.acked_by_all = self
+            .peers
             .values()
             .map(|p| p.frontier_acked.get(&self.id))
             .min()
-            .unwrap_or(self.writes)
-            .min(self.writes)
+            .unwrap_or(u64::MAX);
     }
 
     /// This replica's floor: every own write not yet held by all its peers, and every one to
@@ -824,6 +837,7 @@ impl<T: Syncable> Replica<T> {
         for peer in self.peers.values_mut() {
             *peer = Peer::default();
         }
+        self.refresh_acked_by_all();
     }
 
     /// The next message to send to `peer`, if any: call until `None` after every write,
@@ -899,6 +913,10 @@ impl<T: Syncable> Replica<T> {
         let Some(known) = self.peers.get_mut(&peer) else {
             return Err(ReceiveError::UnknownPeer(peer));
         };
+        let reset = known.incarnation != Some(message.incarnation)
+            && known
+                .incarnation
+                .is_none_or(|current| message.incarnation > current);
         match known.incarnation {
             // A late message from an earlier life of the peer: its news are in the peer's
             // later messages, or were lost with it.
@@ -924,6 +942,9 @@ impl<T: Syncable> Replica<T> {
         // life yet) and means nothing here.
         if message.floor > known.floor {
             known.floor = message.floor;
+        }
+        if reset {
+            self.refresh_acked_by_all();
         }
         let current_life = message.ack_incarnation == self.config.incarnation;
         if current_life {
@@ -1033,6 +1054,7 @@ impl<T: Syncable> Replica<T> {
         if upto > known.acked {
             known.acked = upto;
             known.backoff = 0;
+            let mut merged = false;
             while known
                 .frontier_sent
                 .front()
@@ -1040,10 +1062,14 @@ impl<T: Syncable> Replica<T> {
             {
                 if let Some((_, frontier)) = known.frontier_sent.pop_front() {
                     known.frontier_acked.merge(&frontier);
+                    merged = true;
                 }
             }
             if known.in_flight.is_some_and(|(end, _)| end <= upto) {
                 known.in_flight = None;
+            }
+            if merged {
+                self.refresh_acked_by_all();
             }
             self.truncate();
             self.drop_stable_floors();
