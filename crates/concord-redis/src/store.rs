@@ -9,7 +9,7 @@ use concord_sync::{
     ApplyError, Behind, Config, LostState, Replica, Served, SessionToken, Syncable,
 };
 
-use crate::error::{ReceiveError, StoreError, WriteError};
+use crate::error::{ReceiveError, Record, StoreError, WriteError};
 use crate::keys::Keys;
 use crate::records::{self, LostRecord};
 use crate::transport::Snapshot;
@@ -142,7 +142,13 @@ impl RedisStore {
                 let mut checkpoint = loaded.checkpoint;
                 // `restore` moves to the incarnation after the checkpoint's.
                 checkpoint.incarnation = next_incarnation(checkpoint.incarnation).saturating_sub(1);
-                let replica = Replica::restore(loaded.state, checkpoint, options.config);
+                let replica = Replica::restore(loaded.state, checkpoint, options.config)
+                    .map_err(|source| StoreError::Corrupt {
+                        record: Record::Checkpoint {
+                            key: keys.store("checkpoint"),
+                        },
+                        source,
+                    })?;
                 let stats = StorageStats {
                     log_entries: loaded.log_entries,
                     log_bytes: loaded.log_bytes,
@@ -155,7 +161,16 @@ impl RedisStore {
                 let incarnation = next_incarnation(0);
                 let replica = match seed {
                     Some(seed) => {
+                        let key = seed
+                            .sources
+                            .first()
+                            .map(|first| keys.snapshot(*first))
+                            .unwrap_or_default();
                         seed.into_replica_at(ReplicaId::random(), options.config, incarnation)
+                            .map_err(|source| StoreError::Corrupt {
+                                record: Record::OnboardingCheckpoint { key },
+                                source,
+                            })?
                     }
                     None => Replica::with_config(
                         ReplicaId::random(),

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use concord_core::codec::{self, WireType};
+use concord_core::codec::{self, DecodeError, WireType};
 use concord_core::{Merge, ReplicaId};
 use concord_sync::{Checkpoint, Config, Replica, Syncable};
 
@@ -110,8 +110,11 @@ impl<T: Syncable> Snapshot<T> {
     /// A new replica `id` starting from the snapshot: it holds (and can serve sessions with)
     /// everything the snapshot's replicas held, and each peer catches it up with the rest on
     /// first contact. `id` must be fresh.
-    #[must_use]
-    pub fn into_replica(self, id: ReplicaId, config: Config) -> Replica<T> {
+    ///
+    /// # Errors
+    ///
+    /// As [`Replica::restore`]: the checkpoint's stable stamp does not decode.
+    pub fn into_replica(self, id: ReplicaId, config: Config) -> Result<Replica<T>, DecodeError> {
         // Incarnation 1: the peers have never heard of `id`.
         self.into_replica_at(id, config, 1)
     }
@@ -122,7 +125,7 @@ impl<T: Syncable> Snapshot<T> {
         id: ReplicaId,
         config: Config,
         incarnation: u64,
-    ) -> Replica<T> {
+    ) -> Result<Replica<T>, DecodeError> {
         let mut checkpoint = self.checkpoint;
         checkpoint.writes = checkpoint.frontier.get(&id);
         checkpoint.id = id;
@@ -540,7 +543,19 @@ impl RedisTransport {
     /// As [`fetch_snapshot`](Self::fetch_snapshot).
     pub fn onboard<T: Syncable>(&mut self, config: Config) -> Result<Replica<T>, TransportError> {
         Ok(match self.fetch_snapshot::<T>()? {
-            Some(snapshot) => snapshot.into_replica(self.id, config),
+            Some(snapshot) => {
+                let key = snapshot
+                    .sources
+                    .first()
+                    .map(|first| self.keys.snapshot(*first))
+                    .unwrap_or_default();
+                snapshot
+                    .into_replica(self.id, config)
+                    .map_err(|source| TransportError::Corrupt {
+                        record: Record::OnboardingCheckpoint { key },
+                        source,
+                    })?
+            }
             None => Replica::with_config(self.id, T::default(), config),
         })
     }

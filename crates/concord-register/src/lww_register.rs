@@ -143,6 +143,38 @@ impl<T: Ord + Clone, S: Ord + Clone> concord_core::Novelty for LwwRegister<T, S>
     }
 }
 
+/// Catch-up: the summary is the stamp of the write a replica holds, and the answer is this
+/// register when its stamp is at least as great (on equal stamps it is sent too, so that the
+/// tie-break by value is settled), else nothing.
+///
+/// "Nothing" is the `Default` register, which a replication engine takes for the bottom: its
+/// stamp must be the least one, as it is for `LamportTimestamp` and `HybridTimestamp` (zero
+/// counters and times, actor 0 or the nil `ReplicaId`), which no clock hands out.
+impl<T, S> concord_core::CatchUp for LwwRegister<T, S>
+where
+    T: Ord + Clone + Default,
+    S: Ord + Clone + Default,
+{
+    type Summary = S;
+
+    fn summary(&self) -> S {
+        self.stamp.clone()
+    }
+
+    fn delta_since(&self, summary: &S) -> Self {
+        if self.stamp >= *summary {
+            self.clone()
+        } else {
+            Self::default()
+        }
+    }
+}
+
+/// A register keeps no tombstones: nothing to free, and no stamp for the engine to track.
+impl<T, S> concord_core::Stability for LwwRegister<T, S> {
+    type Stamp = ();
+}
+
 /// The lattice order: by stamp, then (for the ties only a misbehaving peer produces) by value.
 /// It is total, and the merge keeps the maximum.
 impl<T: Ord, S: Ord> PartialOrd for LwwRegister<T, S> {

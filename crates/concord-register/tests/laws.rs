@@ -4,8 +4,8 @@
 
 use concord_register::laws::{LwwHybridModel, LwwLamportModel, MvModel};
 
-concord_core::law_tests!(lww_lamport: LwwLamportModel, lattice, novelty);
-concord_core::law_tests!(lww_hybrid: LwwHybridModel, lattice, novelty);
+concord_core::law_tests!(lww_lamport: LwwLamportModel, lattice, novelty, catch_up);
+concord_core::law_tests!(lww_hybrid: LwwHybridModel, lattice, novelty, catch_up);
 concord_core::law_tests!(mv: MvModel, lattice, novelty, catch_up);
 
 /// The worlds are not vacuous: converged registers often hold several siblings, and many

@@ -168,3 +168,21 @@ fn default_stamp_is_a_hybrid_timestamp() {
         (1, HybridTimestamp::new(5, 0, ReplicaId::from_u128(9)))
     );
 }
+
+/// Catch-up from a stamp: a peer with an equal stamp but another value (only a misbehaving
+/// peer makes one) is still sent the register, so both settle on the tie-break's winner; a
+/// peer with a newer write is sent nothing.
+#[test]
+fn catch_up_settles_equal_stamps_and_sends_nothing_to_a_newer_peer() {
+    use concord_register::concord_core::CatchUp;
+    let stamp = LamportTimestamp::new(3, 1u64);
+    let (x, mut y) = (Lamport::new("b", stamp), Lamport::new("a", stamp));
+    y.merge(&x.delta_since(&y.summary()));
+    assert_eq!(*y.value(), "b");
+
+    let newer = Lamport::new("c", LamportTimestamp::new(4, 1));
+    assert_eq!(x.delta_since(&newer.summary()), Lamport::default());
+    let mut behind = Lamport::default();
+    behind.merge(&newer.delta_since(&behind.summary()));
+    assert_eq!(behind, newer);
+}

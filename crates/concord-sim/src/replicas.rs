@@ -752,7 +752,8 @@ impl<W: Workload> Node<W> for SyncNode<W> {
         let state = self.disk.0.load();
         let checkpoint = self.disk.1.clone();
         let writer = W::writer(checkpoint.id, &state);
-        let mut replica = Replica::restore(state, checkpoint, Self::config());
+        let mut replica = Replica::restore(state, checkpoint, Self::config())
+            .map_err(|e| format!("replica {} could not be restored: {e}", self.index))?;
         self.add_peers(&mut replica);
         // The restored incarnation is part of the checkpoint from now on.
         self.disk.1 = replica.checkpoint();

@@ -6,7 +6,7 @@ use core::convert::Infallible;
 use core::fmt;
 
 use concord_clock::VectorClock;
-use concord_core::codec::{self, WireType};
+use concord_core::codec::{self, DecodeError, WireType};
 use concord_core::{CatchUp, Dot, Merge, Novelty, ReplicaId, Stability};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -171,6 +171,22 @@ pub struct Checkpoint {
     /// what is at or below it, as before the restart, so that no late old write brings back
     /// a key whose tombstone was freed.
     pub stable: Option<Vec<u8>>,
+}
+
+impl Checkpoint {
+    /// The stable stamp, decoded as a stamp of type `S` (a `Syncable` type's
+    /// [`Floor`](Syncable::Floor)); `None` when the replica had not reached one.
+    ///
+    /// # Errors
+    ///
+    /// The bytes are not a stable stamp of type `S`: the checkpoint is damaged or was taken
+    /// by a replica of another type.
+    pub fn stable_stamp<S: Serialize + DeserializeOwned>(&self) -> Result<Option<S>, DecodeError> {
+        self.stable
+            .as_deref()
+            .map(|bytes| codec::decode::<StableStamp<S>>(bytes).map(|StableStamp(s)| s))
+            .transpose()
+    }
 }
 
 impl WireType for Checkpoint {
@@ -477,8 +493,14 @@ impl<T: Syncable> Replica<T> {
     /// reached every peer before it ended (a write committed and acknowledged, then a crash
     /// before it was sent). The restored log therefore starts after a gap: each peer is sent a
     /// summary request on first contact and caught up with what it lacks.
-    #[must_use]
-    pub fn restore(state: T, checkpoint: Checkpoint, config: Config) -> Self {
+    ///
+    /// # Errors
+    ///
+    /// The checkpoint's stable stamp does not decode as a stamp of `T`: the checkpoint is
+    /// damaged or belongs to another type. Restoring without it could let a late old write
+    /// bring back a key whose tombstone was freed, so nothing is restored.
+    pub fn restore(state: T, checkpoint: Checkpoint, config: Config) -> Result<Self, DecodeError> {
+        let stable = checkpoint.stable_stamp::<T::Floor>()?;
         let mut replica = Self::with_config(
             checkpoint.id,
             T::default(),
@@ -488,13 +510,10 @@ impl<T: Syncable> Replica<T> {
         replica.state = state;
         replica.writes = checkpoint.writes;
         replica.frontier = checkpoint.frontier;
-        replica.stable = checkpoint
-            .stable
-            .and_then(|bytes| codec::decode::<StableStamp<T::Floor>>(&bytes).ok())
-            .map(|StableStamp(stable)| stable);
+        replica.stable = stable;
         replica.forget_floors();
         replica.start_log_after_gap();
-        replica
+        Ok(replica)
     }
 
     /// Forgets the floors of the writes made so far (a restart, a new id): they count as

@@ -14,7 +14,7 @@ use concord_clock::LamportTimestamp;
 use concord_core::{ReplicaId, codec};
 use concord_counter::{GCounter, PnCounter};
 use concord_map::{CausalCounter, DwFlag, EwFlag, LwwMap, OrMap};
-use concord_register::MvRegister;
+use concord_register::{LwwRegister, MvRegister};
 use concord_set::{LwwElementSet, OrSet};
 use concord_sync::Config;
 
@@ -110,6 +110,11 @@ fn dw_flag_converges_over_500_seeds() {
 #[test]
 fn causal_counter_converges_over_500_seeds() {
     converges::<CausalCounter>();
+}
+
+#[test]
+fn lww_register_converges_over_500_seeds() {
+    converges::<LwwRegister<u64, LamportTimestamp<ReplicaId>>>();
 }
 
 #[test]

@@ -343,7 +343,8 @@ fn a_replica_restored_from_its_checkpoint_writes_on_under_its_id() {
         codec::decode(&saved_state).unwrap(),
         codec::decode(&saved).unwrap(),
         Config::default(),
-    );
+    )
+    .unwrap();
     assert_eq!(back.config().incarnation, 1);
     back.add_peer(b);
     // The write after the checkpoint was lost with the crash before it left the replica (a
@@ -381,7 +382,8 @@ fn restored(state: &[u8], checkpoint: &[u8]) -> Replica<GCounter> {
         codec::decode(state).unwrap(),
         codec::decode(checkpoint).unwrap(),
         Config::default(),
-    );
+    )
+    .unwrap();
     back.add_peer(id(2));
     back
 }

@@ -252,10 +252,42 @@ fn a_late_copy_of_an_old_put_never_brings_a_freed_key_back_also_after_a_restart(
         state,
         checkpoint,
         Config::default().with_compact_every(Some(EVERY)),
-    );
+    )
+    .unwrap();
     restored.add_peer(id(0));
     assert_eq!(restored.stable(), mesh.replicas[1].stable());
     // The copy comes from replica 0's first life; as this replica restarted, it is taken.
     restored.receive(id(0), &late).unwrap();
     assert_eq!(restored.state().get("k"), None, "the freed key came back");
+}
+
+/// A checkpoint whose stable stamp is damaged is refused: restoring without it would let a
+/// late old write bring back a freed key.
+#[test]
+fn a_checkpoint_with_a_damaged_stable_stamp_is_refused() {
+    let mut mesh = Mesh::new(2, Config::default().with_compact_every(Some(EVERY)));
+    mesh.put(0, "k", 1);
+    mesh.delete(1, "k");
+    mesh.put(0, "last", 2);
+    mesh.run(10 * EVERY);
+    let good = mesh.replicas[1].checkpoint();
+    let bytes = good.stable.clone().expect("the replica reached a stable stamp");
+    let state = mesh.replicas[1].state().clone();
+    let restored = Replica::restore(state.clone(), good.clone(), Config::default()).unwrap();
+    assert_eq!(restored.stable(), mesh.replicas[1].stable());
+
+    let mut flipped = bytes.clone();
+    flipped[0] ^= 0x40;
+    let damaged = [bytes[..bytes.len() - 1].to_vec(), flipped, vec![0xff; 8]];
+    for bad in damaged {
+        let mut checkpoint = good.clone();
+        checkpoint.stable = Some(bad.clone());
+        assert!(
+            checkpoint
+                .stable_stamp::<LamportTimestamp<ReplicaId>>()
+                .is_err()
+        );
+        let refused = Replica::restore(state.clone(), checkpoint, Config::default());
+        assert!(refused.is_err(), "the stable stamp {bad:02x?} was taken");
+    }
 }

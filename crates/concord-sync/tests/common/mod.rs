@@ -14,7 +14,7 @@ use concord_core::ReplicaId;
 use concord_core::codec;
 use concord_counter::{GCounter, PnCounter};
 use concord_map::{CausalCounter, DwFlag, EwFlag, LwwMap, OrMap};
-use concord_register::MvRegister;
+use concord_register::{LwwRegister, MvRegister};
 use concord_set::{LwwElementSet, OrSet};
 use concord_sync::{Config, Replica, SessionToken, Syncable};
 use rand::{RngExt, SeedableRng};
@@ -147,6 +147,14 @@ fn next_stamp(
         clock.observe(seen).ok()?;
     }
     clock.tick().ok()
+}
+
+/// One setting, overwritten from everywhere.
+impl Workload for LwwRegister<u64, LamportTimestamp<ReplicaId>> {
+    fn write(rng: &mut ChaCha8Rng, actor: ReplicaId, state: &mut Self) -> Option<Self> {
+        let stamp = next_stamp(actor, Some(state.stamp()))?;
+        Some(state.set(rng.random_range(0..1_000), stamp))
+    }
 }
 
 /// A key-value store: puts of string keys from a few hundred, a fifth of the writes deletes.
