@@ -714,14 +714,15 @@ impl<T: Syncable> Inner<T> {
         // `restore` moves to the incarnation after the checkpoint's.
         checkpoint.incarnation = next_incarnation(checkpoint.incarnation).saturating_sub(1);
         let peers: Vec<ReplicaId> = self.replica.peers().copied().collect();
-        let mut replica = Replica::restore(state, checkpoint, self.options.config).map_err(
-            |source| StoreError::Corrupt {
-                record: Record::Checkpoint {
-                    object: name.to_owned(),
-                },
-                source,
-            },
-        )?;
+        let mut replica =
+            Replica::restore(state, checkpoint, self.options.config).map_err(|source| {
+                StoreError::Corrupt {
+                    record: Record::Checkpoint {
+                        object: name.to_owned(),
+                    },
+                    source,
+                }
+            })?;
         for peer in peers {
             replica.add_peer(peer);
         }

@@ -142,13 +142,14 @@ impl RedisStore {
                 let mut checkpoint = loaded.checkpoint;
                 // `restore` moves to the incarnation after the checkpoint's.
                 checkpoint.incarnation = next_incarnation(checkpoint.incarnation).saturating_sub(1);
-                let replica = Replica::restore(loaded.state, checkpoint, options.config)
-                    .map_err(|source| StoreError::Corrupt {
+                let replica = Replica::restore(loaded.state, checkpoint, options.config).map_err(
+                    |source| StoreError::Corrupt {
                         record: Record::Checkpoint {
                             key: keys.store("checkpoint"),
                         },
                         source,
-                    })?;
+                    },
+                )?;
                 let stats = StorageStats {
                     log_entries: loaded.log_entries,
                     log_bytes: loaded.log_bytes,

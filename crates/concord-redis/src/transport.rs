@@ -549,12 +549,12 @@ impl RedisTransport {
                     .first()
                     .map(|first| self.keys.snapshot(*first))
                     .unwrap_or_default();
-                snapshot
-                    .into_replica(self.id, config)
-                    .map_err(|source| TransportError::Corrupt {
+                snapshot.into_replica(self.id, config).map_err(|source| {
+                    TransportError::Corrupt {
                         record: Record::OnboardingCheckpoint { key },
                         source,
-                    })?
+                    }
+                })?
             }
             None => Replica::with_config(self.id, T::default(), config),
         })

@@ -221,13 +221,14 @@ impl<T: Syncable> DurableReplica<T> {
                 let mut checkpoint = loaded.checkpoint;
                 // `restore` moves to the incarnation after the checkpoint's.
                 checkpoint.incarnation = next_incarnation(checkpoint.incarnation).saturating_sub(1);
-                let replica = Replica::restore(loaded.state, checkpoint, options.config)
-                    .map_err(|source| StoreError::Corrupt {
+                let replica = Replica::restore(loaded.state, checkpoint, options.config).map_err(
+                    |source| StoreError::Corrupt {
                         record: Record::Checkpoint {
                             object: name.clone(),
                         },
                         source,
-                    })?;
+                    },
+                )?;
                 (replica, loaded.lost, loaded.stats, false)
             }
             None => {

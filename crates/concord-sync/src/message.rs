@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 /// whose log `ack` counts: a receiver that restarted since ignores the acknowledgement, which
 /// counts positions of a log it no longer has. `floor` is the sender's floor when it changed
 /// since the sender last told it (and again after a resend): the receiver's stable stamp is
-/// the least of the floors.
+/// the least of the floors whose members are its own.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(bound(
     serialize = "T: Serialize, M: Serialize, F: Serialize",
@@ -27,8 +27,18 @@ pub(crate) struct Message<T, M, F> {
     pub(crate) incarnation: u64,
     pub(crate) ack_incarnation: u64,
     pub(crate) ack: u64,
-    pub(crate) floor: Option<F>,
+    pub(crate) floor: Option<Floor<F>>,
     pub(crate) body: Body<T, M>,
+}
+
+/// A replica's floor (its writes not yet held by all its peers, and those still to come, are
+/// stamped above `stamp`), and the digest of the members it counted: itself and its peers.
+/// A floor counts towards the stable stamp only at a replica with the same members, so that
+/// the peers of every replica are all the others (see `Replica::members_agree`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Floor<F> {
+    pub(crate) stamp: F,
+    pub(crate) members: u64,
 }
 
 /// What a message carries.
@@ -77,7 +87,8 @@ where
     const TAG: u16 = tag::SYNC_MESSAGE;
     /// 2: summaries carry their round, and catch-up answers the round and questions.
     /// 3: the sender's floor, for the stable stamp.
-    const VERSION: u16 = 3;
+    /// 4: the floor carries the digest of the sender's members.
+    const VERSION: u16 = 4;
     const NAME: &'static str = "concord-sync message";
 }
 

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApplyError, Behind, LostState, ReceiveError};
-use crate::message::{Body, Kind, Message};
+use crate::message::{Body, Floor, Kind, Message};
 use crate::session::SessionToken;
 
 /// What the engine needs of a CRDT: a join, the new part of a delta, a summary and what a
@@ -78,17 +78,19 @@ pub struct Config {
     /// stamp, the one every replica has passed (see [`Replica::stable`]), so metadata stays
     /// bounded without a manual call. `None` turns it off. Default `Some(100)`.
     ///
-    /// Compaction relies on two rules the replica cannot check:
-    /// - **every replica of the object lists every other as a peer** (messages may still be
-    ///   relayed; the rule is about what each replica hears of the others' progress), so that
-    ///   "acknowledged by every peer" means "held by every replica";
-    /// - **each write is stamped above every stamp its replica holds** (a Lamport or hybrid
-    ///   clock that observes what the replica merges, as `LamportClock::observe` does): a
-    ///   write stamped at or below the stable stamp is taken for one every replica already
-    ///   holds, and the others drop it.
+    /// Compaction needs every replica of the object to list every other as a peer, so that
+    /// "acknowledged by every peer" means "held by every replica". The replica checks it: a
+    /// floor counts only at a replica with the same members ([`Replica::members_agree`]), so
+    /// in a partial mesh, or until a membership change has reached every replica, nothing is
+    /// freed.
     ///
-    /// A replica whose peers are not all the others must turn it off; it then frees nothing
-    /// and drops nothing, and still tells its peers its floor.
+    /// It also relies on a rule the replica cannot check: **each write is stamped above every
+    /// stamp its replica holds** (a Lamport or hybrid clock that observes what the replica
+    /// merges, as `LamportClock::observe` does). A write stamped at or below the stable stamp
+    /// is taken for one every replica already holds, and the others drop it.
+    ///
+    /// With `None` the replica frees nothing and drops nothing, and still tells its peers its
+    /// floor.
     pub compact_every: Option<u64>,
 }
 
@@ -325,11 +327,12 @@ struct Peer<T, M, F> {
     frontier_acked: VectorClock<ReplicaId>,
     /// The end and frontier of the intervals sent and not yet acknowledged (the latest few).
     frontier_sent: VecDeque<(u64, VectorClock<ReplicaId>)>,
-    /// The greatest floor the peer sent in this life: its writes still to come, and those
-    /// not yet acknowledged by all its peers, are stamped above it.
-    floor: Option<F>,
+    /// The latest floor the peer sent in this life (the greatest, among those with the same
+    /// members): its writes still to come, and those not yet acknowledged by all its peers,
+    /// are stamped above it.
+    floor: Option<Floor<F>>,
     /// This replica's floor as last sent to the peer.
-    floor_sent: Option<F>,
+    floor_sent: Option<Floor<F>>,
     /// When a floor that changed may be sent alone, in an acknowledgement.
     floor_at: u64,
 }
@@ -418,6 +421,8 @@ pub struct Replica<T: Syncable> {
     now: u64,
     /// The greatest stamp merged into the state ([`Stability::greatest_stamp`]).
     held_max: Option<T::Floor>,
+    /// The digest of this replica's members (itself and its peers), sent with its floor.
+    members: u64,
     /// Floors of own writes, in order: an entry `(w, floor)` says that own writes numbered `w`
     /// and later are stamped above `floor` (`None`: not known), as each write is stamped above
     /// everything the replica held before it.
@@ -465,6 +470,7 @@ impl<T: Syncable> Replica<T> {
             peers: BTreeMap::new(),
             now: 0,
             held_max: None,
+            members: members_digest(id, [].iter()),
             floors: VecDeque::new(),
             stable: None,
             compact_at: 0,
@@ -623,6 +629,7 @@ impl<T: Syncable> Replica<T> {
         if peer != self.id {
             self.peers.entry(peer).or_default();
             self.refresh_acked_by_all();
+            self.refresh_members();
         }
     }
 
@@ -631,6 +638,7 @@ impl<T: Syncable> Replica<T> {
     pub fn remove_peer(&mut self, peer: &ReplicaId) {
         self.peers.remove(peer);
         self.refresh_acked_by_all();
+        self.refresh_members();
         self.truncate();
     }
 
@@ -663,16 +671,46 @@ impl<T: Syncable> Replica<T> {
         self.stable = Some(stable);
     }
 
-    /// The least of this replica's floor and every peer's, if all are known.
+    /// The least of this replica's floor and every peer's, if all are known and counted the
+    /// same members as this replica.
     fn stable_now(&self) -> Option<T::Floor> {
         let mut stable = self.own_floor()?;
         for peer in self.peers.values() {
-            let floor = peer.floor.as_ref()?;
-            if *floor < stable {
-                stable.clone_from(floor);
+            let floor = peer.floor.as_ref().filter(|f| f.members == self.members)?;
+            if floor.stamp < stable {
+                stable.clone_from(&floor.stamp);
             }
         }
         Some(stable)
+    }
+
+    /// Whether every peer's latest floor counted the same members as this replica: itself and
+    /// its peers. The stable stamp moves, and tombstones are freed, only while they do.
+    ///
+    /// A floor vouches for its replica's writes being held by that replica's peers, so the
+    /// stable stamp is sound only when the peers of every replica are all the others (a full
+    /// mesh). When every replica's members are the same set, they are: in a partial mesh, or
+    /// while a membership change has not reached every replica, some floor counts other
+    /// members, and compaction waits. `false` also until every peer has sent a floor, and
+    /// always for the types without stamps.
+    #[must_use]
+    pub fn members_agree(&self) -> bool {
+        self.peers
+            .values()
+            .all(|p| p.floor.as_ref().is_some_and(|f| f.members == self.members))
+    }
+
+    /// This replica's floor as sent to its peers: with the digest of its members.
+    fn floor_to_send(&self) -> Option<Floor<T::Floor>> {
+        self.own_floor().map(|stamp| Floor {
+            stamp,
+            members: self.members,
+        })
+    }
+
+    /// Recomputes [`members`](Self::members) after the peers or the id changed.
+    fn refresh_members(&mut self) {
+        self.members = members_digest(self.id, self.peers.keys());
     }
 
     /// Own writes every peer acknowledged holding.
@@ -742,7 +780,7 @@ impl<T: Syncable> Replica<T> {
     /// new to send, if a resend (or a floor that moved, or a compaction) is pending.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<u64> {
-        let floor = self.own_floor();
+        let floor = self.floor_to_send();
         let resends = self.peers.values().filter_map(|p| {
             let floor_due = (p.floor_sent != floor).then_some(p.floor_at);
             p.in_flight
@@ -857,12 +895,13 @@ impl<T: Syncable> Replica<T> {
             *peer = Peer::default();
         }
         self.refresh_acked_by_all();
+        self.refresh_members();
     }
 
     /// The next message to send to `peer`, if any: call until `None` after every write,
     /// receive and tick. `None` also for a peer that is not a member.
     pub fn poll_transmit(&mut self, peer: ReplicaId) -> Option<Vec<u8>> {
-        let floor = self.own_floor();
+        let floor = self.floor_to_send();
         let now = self.now;
         let body = match self.next_body(peer) {
             Some(body) => body,
@@ -959,8 +998,16 @@ impl<T: Syncable> Replica<T> {
         // An acknowledgement counts positions of the log of the incarnation the peer knows;
         // one of an earlier life of this replica is stale (the peer has not heard of this
         // life yet) and means nothing here.
-        if message.floor > known.floor {
-            known.floor = message.floor;
+        // Floors with other members replace the known one (they were true when sent, so
+        // always are, and the latest tells the peer's members now); among floors with the
+        // same members, the greatest is kept.
+        if let Some(floor) = message.floor
+            && known
+                .floor
+                .as_ref()
+                .is_none_or(|k| k.members != floor.members || k.stamp < floor.stamp)
+        {
+            known.floor = Some(floor);
         }
         if reset {
             self.refresh_acked_by_all();
@@ -1288,4 +1335,22 @@ impl<T: Syncable> Replica<T> {
             delta,
         })
     }
+}
+
+/// An order-independent digest of the members `id` and `peers` (distinct ids): the wrapping
+/// sum of a mix (SplitMix64's finaliser) of each id's halves.
+fn members_digest<'a>(id: ReplicaId, peers: impl Iterator<Item = &'a ReplicaId>) -> u64 {
+    const fn mix(mut z: u64) -> u64 {
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    core::iter::once(id)
+        .chain(peers.copied())
+        .fold(0, |sum, member| {
+            let bits = member.as_u128();
+            let high = u64::try_from(bits >> 64).unwrap_or_default();
+            let low = u64::try_from(bits & u128::from(u64::MAX)).unwrap_or_default();
+            sum.wrapping_add(mix(mix(high) ^ low))
+        })
 }

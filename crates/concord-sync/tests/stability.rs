@@ -22,10 +22,12 @@ fn id(n: usize) -> ReplicaId {
     ReplicaId::from_u128(n as u128 + 1)
 }
 
-/// A full mesh of `n` replicas on perfect links, some of which may be cut.
+/// A full mesh of `n` replicas on perfect links, some of which may be cut, each whole or in
+/// one direction.
 struct Mesh {
     replicas: Vec<Replica<Kv>>,
     cut: Vec<bool>,
+    blocked: Vec<(usize, usize)>,
     now: u64,
 }
 
@@ -43,8 +45,23 @@ impl Mesh {
         Self {
             replicas,
             cut: vec![false; n],
+            blocked: Vec::new(),
             now: 0,
         }
+    }
+
+    /// A ring of `n` replicas: each has its two neighbours as peers, not the others.
+    fn ring(n: usize, config: Config) -> Self {
+        let mut ring = Self::new(n, config);
+        for at in 0..n {
+            for other in 0..n {
+                let distance = (at + n - other) % n;
+                if distance > 1 && distance < n - 1 {
+                    ring.replicas[at].remove_peer(&id(other));
+                }
+            }
+        }
+        ring
     }
 
     /// A stamp above everything replica `at` holds.
@@ -80,7 +97,11 @@ impl Mesh {
         let n = self.replicas.len();
         for from in 0..n {
             for to in 0..n {
-                if from == to || self.cut[from] || self.cut[to] {
+                if from == to
+                    || self.cut[from]
+                    || self.cut[to]
+                    || self.blocked.contains(&(from, to))
+                {
                     continue;
                 }
                 while let Some(bytes) = self.replicas[from].poll_transmit(id(to)) {
@@ -271,7 +292,10 @@ fn a_checkpoint_with_a_damaged_stable_stamp_is_refused() {
     mesh.put(0, "last", 2);
     mesh.run(10 * EVERY);
     let good = mesh.replicas[1].checkpoint();
-    let bytes = good.stable.clone().expect("the replica reached a stable stamp");
+    let bytes = good
+        .stable
+        .clone()
+        .expect("the replica reached a stable stamp");
     let state = mesh.replicas[1].state().clone();
     let restored = Replica::restore(state.clone(), good.clone(), Config::default()).unwrap();
     assert_eq!(restored.stable(), mesh.replicas[1].stable());
@@ -289,5 +313,71 @@ fn a_checkpoint_with_a_damaged_stable_stamp_is_refused() {
         );
         let refused = Replica::restore(state.clone(), checkpoint, Config::default());
         assert!(refused.is_err(), "the stable stamp {bad:02x?} was taken");
+    }
+}
+
+/// In a ring, a replica's peers are not all the others: the floors of its neighbours do not
+/// show what the replica across holds. Here replica 2 holds a write stamped above a delete it
+/// never received, and its neighbours acknowledged that write, so every floor passes the
+/// delete. Were the floors counted, replicas 1 and 3 would free the tombstone and strip the
+/// delete they were still to relay to 2, which would keep the key for ever. The members'
+/// digests differ, so nothing is freed and all four end equal.
+#[test]
+fn a_partial_mesh_frees_nothing_and_still_converges() {
+    let mut ring = Mesh::ring(4, Config::default().with_compact_every(Some(EVERY)));
+    ring.put(0, "k", 1);
+    ring.run(10);
+    // Replica 2 writes far ahead of the others' clocks; replicas 1 and 3 acknowledge it, but
+    // do not pass it on to replica 0 yet.
+    let far = LamportTimestamp::new(1_000, id(2));
+    ring.replicas[2]
+        .apply(|m| m.insert("x".to_owned(), 2, far))
+        .unwrap();
+    ring.blocked = vec![(1, 0), (3, 0)];
+    ring.run(3 * EVERY);
+    // Replica 2 is cut off; replica 0, which has not seen the far write, deletes `k` below it.
+    ring.cut[2] = true;
+    ring.delete(0, "k");
+    assert!(ring.replicas[0].state().stamp("k").unwrap() < &far);
+    ring.blocked.clear();
+    ring.run(20 * EVERY);
+    for at in [0, 1, 3] {
+        assert!(!ring.replicas[at].members_agree(), "replica {at}");
+        assert_eq!(ring.tombstones(at), 1, "replica {at} freed the tombstone");
+    }
+    ring.cut[2] = false;
+    ring.run(20 * EVERY);
+    for at in 0..4 {
+        assert_eq!(
+            ring.replicas[at].state().get("k"),
+            None,
+            "replica {at} kept `k`"
+        );
+        assert_eq!(ring.replicas[at].state(), ring.replicas[0].state());
+    }
+}
+
+/// In a full mesh the members agree once every peer has told its floor; while a new member
+/// has not told its floor, nothing written since is freed.
+#[test]
+fn compaction_waits_for_every_replica_to_list_the_same_members() {
+    let mut mesh = Mesh::new(3, Config::default().with_compact_every(Some(EVERY)));
+    mesh.put(0, "a", 1);
+    mesh.delete(1, "a");
+    mesh.put(0, "last", 2);
+    mesh.run(10 * EVERY);
+    for at in 0..3 {
+        assert!(mesh.replicas[at].members_agree(), "replica {at}");
+        assert_eq!(mesh.tombstones(at), 0, "replica {at}");
+    }
+    // Replica 0 learns of a new member first.
+    mesh.replicas[0].add_peer(id(3));
+    mesh.put(0, "b", 3);
+    mesh.delete(1, "b");
+    mesh.put(0, "later", 4);
+    mesh.run(10 * EVERY);
+    assert!(!mesh.replicas[0].members_agree());
+    for at in 0..3 {
+        assert_eq!(mesh.tombstones(at), 1, "replica {at}");
     }
 }
