@@ -15,5 +15,4 @@ pub use decode::{
 pub use meter::{AllocationMeter, exclusive};
 pub use ops::{Follows, ops, ops_followed};
 pub use seeds::{encodings, script_bytes};
-pub use sync::{history as sync_history, messages as sync_messages, receive as sync_receive};
 pub use table::{FuzzType, Kind, Outcome, TYPES, Target, find, run, targets};

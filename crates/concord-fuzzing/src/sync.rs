@@ -1,26 +1,133 @@
-//! The `sync_replica` row: bytes delivered to a `concord_sync::Replica`.
+//! The sync rows: bytes delivered to a `concord_sync::Replica`.
 //!
-//! The replica is one of `OrSet<u8>` (with `ReplicaId` actors) between two peers, `a` and `b`.
-//! Every delivery, whatever the bytes, must return without panicking and allocate within a
-//! bound; a refused message must leave the replica exactly as it was (its `Debug` output, which
-//! shows the state, log, peers and counters), and an accepted one must leave a state that
-//! re-encodes and decodes to itself and holds the part of the delta `receive` returned.
+//! Each row replicates one type between two peers, `a` and `b`: `sync_replica` an `OrSet<u8>`
+//! (with `ReplicaId` actors), `sync_lww_map` an `LwwMap<u8, u8, LamportTimestamp<ReplicaId>>`
+//! whose replicas compact their tombstones every few ticks and keep a short log, so that
+//! catch-up from summaries, stamped floors and the stable stamp run under damage too. Every
+//! delivery, whatever the bytes, must return without panicking and allocate within a bound; a
+//! refused message must leave the replica exactly as it was (its `Debug` output, which shows
+//! the state, log, peers and counters), and an accepted one must leave a state that re-encodes
+//! and decodes to itself and holds the part of the delta `receive` returned.
 
+use std::fmt;
 use std::sync::OnceLock;
 
 use arbitrary::{Arbitrary, Unstructured};
+use concord_clock::{LamportClock, LamportTimestamp};
+use concord_core::ReplicaId;
 use concord_core::codec;
-use concord_core::{Merge, ReplicaId};
+use concord_map::LwwMap;
 use concord_set::OrSet;
-use concord_sync::Replica;
+use concord_sync::{Config, Replica, Syncable};
 
 use crate::{AllocationMeter, Outcome, allocation_bound};
 
-/// The replicated type: small elements, so histories revisit them.
-type Set = OrSet<u8>;
+/// The `sync_replica` row's type: small elements, so histories revisit them.
+pub(crate) type Set = OrSet<u8>;
 
-/// The replica under test and its peer.
-type SetReplica = Replica<Set>;
+/// The `sync_lww_map` row's type: 16 keys of 16 values (see [`Synced::write`]).
+pub(crate) type Map = LwwMap<u8, u8, LamportTimestamp<ReplicaId>>;
+
+/// A local write of a history, on an element: what it means is the type's
+/// ([`Synced::write`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Write {
+    Insert(u8),
+    Remove(u8),
+}
+
+/// What a sync row needs of its type beyond the engine's bounds.
+pub(crate) trait Synced: Syncable + fmt::Debug + Send + Sync + 'static {
+    /// The configuration of both peers.
+    fn config() -> Config;
+
+    /// Runs `write` at `replica`, the peer `at`.
+    fn write(replica: &mut Replica<Self>, at: usize, write: Write);
+
+    /// The fixed world of the `_decode` check, built once ([`build_world`]).
+    fn world() -> &'static World<Self>;
+
+    /// Whether two settled peers hold the same state.
+    fn same(left: &Replica<Self>, right: &Replica<Self>) -> bool {
+        left.state() == right.state()
+    }
+}
+
+impl Synced for Set {
+    fn config() -> Config {
+        Config::default()
+    }
+
+    fn write(replica: &mut Replica<Self>, at: usize, write: Write) {
+        match write {
+            Write::Insert(elem) => {
+                let _ = replica.try_apply(|s| s.insert(peer(at), elem));
+            }
+            Write::Remove(elem) => {
+                let _ = replica.apply(|s| s.remove(&elem));
+            }
+        }
+    }
+
+    fn world() -> &'static World<Self> {
+        static WORLD: OnceLock<World<Set>> = OnceLock::new();
+        WORLD.get_or_init(build_world)
+    }
+}
+
+/// Log entries an `LwwMap` replica keeps: few, so a peer falls behind the log and is caught
+/// up from its summary.
+const LWW_MAX_LOG: usize = 4;
+
+/// Ticks between an `LwwMap` replica's compactions.
+const LWW_COMPACT_EVERY: u64 = 5;
+
+impl Synced for Map {
+    fn config() -> Config {
+        Config::default()
+            .with_max_log(LWW_MAX_LOG)
+            .with_compact_every(Some(LWW_COMPACT_EVERY))
+    }
+
+    /// Key `elem >> 4`, value `elem & 15`, so writes of both peers conflict; stamped by the
+    /// writer's Lamport clock past the greatest stamp it holds, as the engine requires.
+    fn write(replica: &mut Replica<Self>, at: usize, write: Write) {
+        let mut clock = LamportClock::new(peer(at));
+        if let Some(seen) = replica.state().max_stamp()
+            && clock.observe(seen).is_err()
+        {
+            return;
+        }
+        let Ok(stamp) = clock.tick() else {
+            return;
+        };
+        match write {
+            Write::Insert(elem) => {
+                let _ = replica.apply(|m| m.insert(elem >> 4, elem & 15, stamp));
+            }
+            Write::Remove(elem) => {
+                let _ = replica.apply(|m| m.remove(elem >> 4, stamp));
+            }
+        }
+    }
+
+    fn world() -> &'static World<Self> {
+        static WORLD: OnceLock<World<Map>> = OnceLock::new();
+        WORLD.get_or_init(build_world)
+    }
+
+    /// The same map up to the tombstones either peer may free: those at or below the greater
+    /// of their stable stamps, which every replica has passed.
+    fn same(left: &Replica<Self>, right: &Replica<Self>) -> bool {
+        let stable = left.stable().max(right.stable());
+        let (mut x, mut y) = (left.state().clone(), right.state().clone());
+        if let Some(stable) = stable {
+            x.compact(stable);
+            y.compact(stable);
+        }
+        x == y
+    }
+}
 
 /// The two peers: `a` sends, `b` receives in the `_decode` check.
 const PEERS: [ReplicaId; 2] = [ReplicaId::from_u128(1), ReplicaId::from_u128(2)];
@@ -37,60 +144,62 @@ const fn peer(index: usize) -> ReplicaId {
 /// A replica that is no peer of either.
 const STRANGER: ReplicaId = ReplicaId::from_u128(9);
 
+/// A replica of `T` at peer `index`, with `T`'s configuration, the other peer its peer.
+fn replica<T: Synced>(index: usize) -> Replica<T> {
+    let mut replica = Replica::with_config(peer(index), T::default(), T::config());
+    replica.add_peer(peer(index + 1));
+    replica
+}
+
 /// A fixed world: `b` after some history with `a`, and the messages of `a` to `b` that were
 /// not delivered yet: a delta interval and an acknowledgement, each acknowledging more of
 /// `b`'s log than `b` knows `a` holds (so a refused message that still took its
 /// acknowledgement shows).
-struct World {
-    receiver: SetReplica,
+pub(crate) struct World<T: Synced> {
+    receiver: Replica<T>,
     pending: Vec<Vec<u8>>,
 }
 
-fn world() -> &'static World {
-    static WORLD: OnceLock<World> = OnceLock::new();
-    WORLD.get_or_init(|| {
-        let [a, b] = PEERS;
-        let mut left = Replica::new(a, Set::new());
-        let mut right = Replica::new(b, Set::new());
-        left.add_peer(b);
-        right.add_peer(a);
-        // Some history both sides hold, and writes of `a` that `b` has not received.
-        for elem in 0..6u8 {
-            let _ = left.try_apply(|s| s.insert(a, elem));
-            let _ = right.try_apply(|s| s.insert(b, elem.wrapping_add(100)));
+fn build_world<T: Synced>() -> World<T> {
+    let (a, b) = (peer(0), peer(1));
+    let mut left = replica::<T>(0);
+    let mut right = replica::<T>(1);
+    // Some history both sides hold, and writes of `a` that `b` has not received.
+    for elem in 0..6u8 {
+        T::write(&mut left, 0, Write::Insert(elem));
+        T::write(&mut right, 1, Write::Insert(elem.wrapping_add(100)));
+    }
+    for _ in 0..4 {
+        exchange(&mut left, &mut right);
+    }
+    T::write(&mut left, 0, Write::Remove(2));
+    T::write(&mut left, 0, Write::Insert(7));
+    T::write(&mut right, 1, Write::Insert(7));
+    // `b`'s news reach `a`, so `a`'s next messages acknowledge what `b` does not know
+    // `a` holds: a delta interval, then, after another write of `b`, an acknowledgement.
+    let mut pending = Vec::new();
+    for round in 0..2 {
+        if round == 1 {
+            // `b` resends its interval, now with the new write; `a`'s own interval is
+            // not due yet, so it answers with an acknowledgement alone.
+            T::write(&mut right, 1, Write::Insert(8));
+            right.on_tick(1_000);
         }
-        for _ in 0..4 {
-            exchange(&mut left, &mut right);
+        while let Some(bytes) = right.poll_transmit(a) {
+            let _ = left.receive(b, &bytes);
         }
-        let _ = left.apply(|s| s.remove(&2));
-        let _ = left.try_apply(|s| s.insert(a, 7));
-        let _ = right.try_apply(|s| s.insert(b, 7));
-        // `b`'s news reach `a`, so `a`'s next messages acknowledge what `b` does not know
-        // `a` holds: a delta interval, then, after another write of `b`, an acknowledgement.
-        let mut pending = Vec::new();
-        for round in 0..2 {
-            if round == 1 {
-                // `b` resends its interval, now with the new write; `a`'s own interval is
-                // not due yet, so it answers with an acknowledgement alone.
-                let _ = right.try_apply(|s| s.insert(b, 8));
-                right.on_tick(1_000);
-            }
-            while let Some(bytes) = right.poll_transmit(a) {
-                let _ = left.receive(b, &bytes);
-            }
-            while let Some(bytes) = left.poll_transmit(b) {
-                pending.push(bytes);
-            }
+        while let Some(bytes) = left.poll_transmit(b) {
+            pending.push(bytes);
         }
-        World {
-            receiver: right,
-            pending,
-        }
-    })
+    }
+    World {
+        receiver: right,
+        pending,
+    }
 }
 
 /// Delivers everything each side has for the other, once each way.
-fn exchange(x: &mut SetReplica, y: &mut SetReplica) {
+fn exchange<T: Synced>(x: &mut Replica<T>, y: &mut Replica<T>) {
     let (ix, iy) = (x.id(), y.id());
     while let Some(bytes) = x.poll_transmit(iy) {
         let _ = y.receive(ix, &bytes);
@@ -102,15 +211,15 @@ fn exchange(x: &mut SetReplica, y: &mut SetReplica) {
 
 /// The most one delivery may allocate: as much as decoding the message and the receiver's
 /// state (the delta is decoded, its new part computed, merged into the state and logged).
-fn receive_bound(replica: &SetReplica, len: usize) -> Result<usize, String> {
+fn receive_bound<T: Synced>(replica: &Replica<T>, len: usize) -> Result<usize, String> {
     let state = codec::encode(replica.state()).map_err(|e| format!("encoding the state: {e}"))?;
     Ok(allocation_bound(len.saturating_add(state.len())))
 }
 
 /// Delivers `bytes` from `from` to `replica` and checks what the module documentation says.
 /// Returns whether the message was accepted.
-fn deliver(
-    replica: &mut SetReplica,
+fn deliver<T: Synced>(
+    replica: &mut Replica<T>,
     from: ReplicaId,
     bytes: &[u8],
     meter: &dyn AllocationMeter,
@@ -144,7 +253,7 @@ fn deliver(
             let state = replica.state();
             let fail = |what: String| format!("{what}; input: {bytes:02x?}; state: {state:?}");
             let once = codec::encode(state).map_err(|e| fail(format!("encoding: {e}")))?;
-            let back = codec::decode::<Set>(&once).map_err(|e| fail(format!("decoding: {e}")))?;
+            let back = codec::decode::<T>(&once).map_err(|e| fail(format!("decoding: {e}")))?;
             if back != *state {
                 return Err(fail(format!("the state decodes to {back:?}")));
             }
@@ -160,22 +269,22 @@ fn deliver(
     }
 }
 
-/// The `sync_replica_decode` check: `data` delivered to the fixed world's receiver, from its
+/// The `_decode` check of a sync row: `data` delivered to the fixed world's receiver, from its
 /// peer.
 ///
 /// # Errors
 ///
 /// A report of the first failure, with the input.
-pub fn receive(data: &[u8], meter: &dyn AllocationMeter) -> Outcome {
-    let mut replica = world().receiver.clone();
+pub(crate) fn receive<T: Synced>(data: &[u8], meter: &dyn AllocationMeter) -> Outcome {
+    let mut replica = T::world().receiver.clone();
     deliver(&mut replica, peer(0), data, meter).map(|_| ())
 }
 
-/// The seeds of `sync_replica_decode`: the fixed world's pending messages, which the receiver
-/// accepts.
+/// The seeds of a sync row's `_decode` target: the fixed world's pending messages, which the
+/// receiver accepts.
 #[must_use]
-pub fn messages() -> Vec<Vec<u8>> {
-    world().pending.clone()
+pub(crate) fn messages<T: Synced>() -> Vec<Vec<u8>> {
+    T::world().pending.clone()
 }
 
 /// How a message is damaged on its way.
@@ -252,8 +361,8 @@ fn damage(bytes: &[u8], how: &Damage, in_flight: &[(usize, Vec<u8>)]) -> Vec<u8>
 
 /// Delivers everything in flight both ways until neither peer has anything to say; false if
 /// they never go quiet.
-fn settle(
-    replicas: &mut [SetReplica; 2],
+fn settle<T: Synced>(
+    replicas: &mut [Replica<T>; 2],
     now: &mut u64,
     meter: &dyn AllocationMeter,
 ) -> Result<bool, String> {
@@ -285,7 +394,7 @@ fn settle(
     Ok(false)
 }
 
-/// The `sync_replica_ops` check: `data` as a history of the two peers writing, sending,
+/// The `_ops` check of a sync row: `data` as a history of the two peers writing, sending,
 /// ticking and delivering messages in any order, duplicated, lost or damaged (flipped,
 /// truncated, spliced bytes, or delivered as from a stranger), every delivery checked as in the
 /// `_decode` check. When no damaged message was accepted, the peers must then converge on a
@@ -294,15 +403,11 @@ fn settle(
 /// # Errors
 ///
 /// A report of the first failure.
-pub fn history(data: &[u8], meter: &dyn AllocationMeter) -> Outcome {
+pub(crate) fn history<T: Synced>(data: &[u8], meter: &dyn AllocationMeter) -> Outcome {
     let Ok(steps) = Vec::<Step>::arbitrary_take_rest(Unstructured::new(data)) else {
         return Ok(());
     };
-    let [a, b] = PEERS;
-    let mut replicas = [Replica::new(a, Set::new()), Replica::new(b, Set::new())];
-    let [left, right] = &mut replicas;
-    left.add_peer(b);
-    right.add_peer(a);
+    let mut replicas = [replica::<T>(0), replica::<T>(1)];
     let mut in_flight: Vec<(usize, Vec<u8>)> = Vec::new();
     let mut now = 0u64;
     let mut damaged_accepted = false;
@@ -311,12 +416,13 @@ pub fn history(data: &[u8], meter: &dyn AllocationMeter) -> Outcome {
             Step::Insert { at, elem } => {
                 let at = usize::from(at % 2);
                 if let Some(replica) = replicas.get_mut(at) {
-                    let _ = replica.try_apply(|s| s.insert(peer(at), elem));
+                    T::write(replica, at, Write::Insert(elem));
                 }
             }
             Step::Remove { at, elem } => {
-                if let Some(replica) = replicas.get_mut(usize::from(at % 2)) {
-                    let _ = replica.apply(|s| s.remove(&elem));
+                let at = usize::from(at % 2);
+                if let Some(replica) = replicas.get_mut(at) {
+                    T::write(replica, at, Write::Remove(elem));
                 }
             }
             Step::Send { from } => {
@@ -368,7 +474,7 @@ pub fn history(data: &[u8], meter: &dyn AllocationMeter) -> Outcome {
         return Err(format!("the peers never went quiet after {steps:?}"));
     }
     let [left, right] = &replicas;
-    if left.state() != right.state() {
+    if !T::same(left, right) {
         return Err(format!(
             "the peers did not converge after {steps:?}:\n{left:?}\n{right:?}"
         ));

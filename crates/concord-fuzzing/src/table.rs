@@ -47,15 +47,23 @@ pub const TYPES: &[FuzzType] = &[
         "timestamp",
         "HybridTimestamp<u64> and LamportTimestamp<u64>",
     ),
-    // Not a law-kit model but the sync engine: `_ops` plays histories of two replicas whose
+    // Not law-kit models but the sync engine: `_ops` plays histories of two replicas whose
     // messages are lost, duplicated, reordered and damaged; `_decode` delivers the bytes to a
     // replica; the seeds of `_decode` are messages a replica sent.
     FuzzType {
         name: "sync_replica",
         states: "concord_sync::Replica<OrSet<u8>> receiving messages, intact and damaged",
-        ops: sync::history,
-        decode: sync::receive,
-        encodings: sync::messages,
+        ops: sync::history::<sync::Set>,
+        decode: sync::receive::<sync::Set>,
+        encodings: sync::messages::<sync::Set>,
+    },
+    FuzzType {
+        name: "sync_lww_map",
+        states: "concord_sync::Replica<LwwMap<u8, u8, LamportTimestamp<ReplicaId>>> compacting \
+                 every 5 ticks, receiving messages, intact and damaged",
+        ops: sync::history::<sync::Map>,
+        decode: sync::receive::<sync::Map>,
+        encodings: sync::messages::<sync::Map>,
     },
 ];
 

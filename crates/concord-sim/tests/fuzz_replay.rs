@@ -308,32 +308,44 @@ fn run_reports_through_a_panic() {
     fuzzing::run(&target("g_counter_decode"), b"not an encoding", &ALLOCATOR);
 }
 
-/// The sync row beyond its seeds: random histories of two replicas exchanging intact and
+/// The sync rows beyond their seeds: random histories of two replicas exchanging intact and
 /// damaged messages, and random bytes and damaged copies of the seed messages delivered to a
 /// replica, all pass the row's checks (no panic, allocations within the bound, a refused
 /// message changes nothing, an accepted one leaves a valid state, honest peers converge).
-#[test]
-fn random_histories_and_damaged_messages_pass_the_sync_checks() {
+fn sync_row_passes_random_histories_and_damaged_messages(row: &str) {
     let _only = fuzzing::exclusive();
-    let (ops, decode) = (target("sync_replica_ops"), target("sync_replica_decode"));
+    let (ops, decode) = (
+        target(&format!("{row}_ops")),
+        target(&format!("{row}_decode")),
+    );
     for seed in 0..300u64 {
         let bytes = noise(seed, 16 + (seed as usize * 37) % 2048);
         if let Err(report) = ops.check(&bytes, &ALLOCATOR) {
-            panic!("sync_replica_ops on noise seed {seed}: {report}");
+            panic!("{row}_ops on noise seed {seed}: {report}");
         }
     }
-    let messages = fuzzing::sync_messages();
+    let messages = decode.seeds();
     assert!(messages.len() >= 2, "{messages:?}");
     for message in &messages {
-        fuzzing::sync_receive(message, &ALLOCATOR).unwrap();
+        decode.check(message, &ALLOCATOR).unwrap();
         for at in 0..message.len() {
             for mask in [0x01u8, 0x80, 0xff] {
                 let mut damaged = message.clone();
                 damaged[at] ^= mask;
                 if let Err(report) = decode.check(&damaged, &ALLOCATOR) {
-                    panic!("sync_replica_decode, byte {at} ^ {mask:#04x}: {report}");
+                    panic!("{row}_decode, byte {at} ^ {mask:#04x}: {report}");
                 }
             }
         }
     }
+}
+
+#[test]
+fn random_histories_and_damaged_messages_pass_the_sync_checks() {
+    sync_row_passes_random_histories_and_damaged_messages("sync_replica");
+}
+
+#[test]
+fn random_histories_and_damaged_messages_pass_the_lww_map_sync_checks() {
+    sync_row_passes_random_histories_and_damaged_messages("sync_lww_map");
 }
