@@ -119,10 +119,21 @@ fn seeds_pass_their_checks() {
             if let Err(report) = t.check(seed, &ALLOCATOR) {
                 panic!("{name} seed {i}: {report}");
             }
+            let path = fuzz_dir()
+                .join("corpus")
+                .join(&name)
+                .join(format!("seed-{i:02}"));
             if write {
-                let dir = fuzz_dir().join("corpus").join(&name);
-                fs::create_dir_all(&dir).unwrap();
-                fs::write(dir.join(format!("seed-{i:02}")), seed).unwrap();
+                fs::create_dir_all(path.parent().unwrap()).unwrap();
+                fs::write(&path, seed).unwrap();
+            } else {
+                // A seed of an older format would still pass (refused cleanly) but would no
+                // longer lead the fuzzer into valid messages.
+                assert!(
+                    fs::read(&path).is_ok_and(|committed| committed == *seed),
+                    "{} is not the current seed {i} of {name}; rerun with CONCORD_WRITE_SEEDS=1",
+                    path.display()
+                );
             }
         }
     }
