@@ -1024,11 +1024,22 @@ impl<T: Syncable> Replica<T> {
                 delta,
             } => {
                 self.check_own_history(peer, &frontier);
-                let novel = self.absorb(peer, &delta);
                 let known = self.peers.entry(peer).or_default();
                 known.ack_due = true;
-                if start <= known.received.saturating_add(1) && end > known.received {
+                if start > known.received.saturating_add(1) {
+                    // After a gap: the frontier cannot be taken, and the state must not hold
+                    // writes the frontier does not count, or a read here would show writes
+                    // its session token does not carry, and a later read elsewhere could
+                    // show less (a monotonic-read violation). The acknowledgement tells the
+                    // peer where to resend from (or to catch this replica up).
+                    return Ok(None);
+                }
+                let take = end > known.received;
+                if take {
                     known.received = end;
+                }
+                let novel = self.absorb(peer, &delta);
+                if take {
                     self.frontier.merge(&frontier);
                 }
                 return Ok(novel);
