@@ -5,6 +5,7 @@ use std::sync::Arc;
 use concord_clock::VectorClock;
 use concord_core::codec;
 use concord_core::{Dot, Merge, ReplicaId};
+use concord_sync::SessionToken;
 
 use crate::network::Network;
 use crate::replicas::{DeltaNode, FullNode, Node, SeedNode, SyncNode, WriteRefused, replica_id};
@@ -247,6 +248,29 @@ impl<'a, W: Workload, N: Node<W>> Run<'a, W, N> {
             .find(|&j| self.nodes[j].is_up())
     }
 
+    /// The replica up that lacks the fewest of the writes `token` depends on (the first from
+    /// `home` among equals). A client whose session no replica holds whole (the only holder of
+    /// some of its writes crashed, or they are cut off) writes there rather than at its home:
+    /// the new write then joins the session's other writes on the replicas closest to it,
+    /// instead of tying the session to both sides of a partition, which no replica could
+    /// serve before the heal and the catch-up after it.
+    fn closest(&self, home: usize, token: &SessionToken) -> Option<usize> {
+        let n = self.nodes.len();
+        (0..n)
+            .map(|k| (home + k) % n)
+            .filter_map(|j| {
+                let frontier = self.nodes.get(j)?.frontier()?;
+                let lacking: u64 = token
+                    .as_vector()
+                    .iter()
+                    .map(|(r, needed)| needed.saturating_sub(frontier.get(r)))
+                    .sum();
+                Some((lacking, j))
+            })
+            .min_by_key(|&(lacking, _)| lacking)
+            .map(|(_, j)| j)
+    }
+
     fn home(&mut self, client: u16, moves: Option<u8>) -> usize {
         let c = &mut self.sessions.clients[usize::from(client)];
         if let Some(to) = moves {
@@ -259,8 +283,8 @@ impl<'a, W: Workload, N: Node<W>> Run<'a, W, N> {
         let home = self.home(client, moves);
         self.report.writes.attempted += 1;
         // With sessions, a write goes where the session can be served (its home first), so
-        // that the session's token stays one a replica holds; else to the home, or the next
-        // replica up.
+        // that the session's token stays one a replica holds; else to the replica up that
+        // lacks the least of the session; without sessions, to the home or the next replica up.
         let token = &self.sessions.clients[usize::from(client)].token;
         let n = self.nodes.len();
         let serving = self.sc.sessions.then(|| {
@@ -269,7 +293,16 @@ impl<'a, W: Workload, N: Node<W>> Run<'a, W, N> {
                 node.is_up() && node.can_serve(token)
             })
         });
-        let Some(at) = serving.flatten().or_else(|| self.up_from(home)) else {
+        let Some(at) = serving
+            .flatten()
+            .or_else(|| {
+                self.sc
+                    .sessions
+                    .then(|| self.closest(home, token))
+                    .flatten()
+            })
+            .or_else(|| self.up_from(home))
+        else {
             self.report.writes.refused_down += 1;
             return;
         };

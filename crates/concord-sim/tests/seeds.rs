@@ -166,7 +166,7 @@ fn default_run(name: &str, mode: Mode) -> Report {
 }
 
 /// The default key-value scenario, seed 1: concord-sync is the cheapest mode by the targets,
-/// serves at least 97.5% of the reads with sessions on (the target is 99%), and the article's scheme diverges.
+/// serves at least 99% of the reads with sessions on, and the article's scheme diverges.
 #[test]
 fn concord_sync_is_the_cheapest_mode_on_the_default_scenario() {
     for name in ["kv-or-map", "kv-lww-map"] {
@@ -191,12 +191,12 @@ fn concord_sync_is_the_cheapest_mode_on_the_default_scenario() {
             of_full <= 0.1,
             "{name}: {of_full:.3}x the bytes of full state"
         );
-        // The target is 99%. How many reads give up depends on where the script's partitions
-        // and crashes fall against the traffic, and any change to the messages moves it: over
-        // seeds 1 to 6 both types serve 97.6% to 99.5%. The floor catches a real loss of
-        // service, not that spread.
+        // The target is 99%. The reads that give up wait for writes that only a crashed
+        // replica holds, or for the catch-up after a heal; how many depends on where the
+        // script's partitions and crashes fall against the traffic: over seeds 1 to 6 both
+        // types serve 98.6% to 99.9%, and seed 1 (kv-lww-map 99.21%, kv-or-map 99.84%) meets it.
         assert!(
-            sync.served_share() >= 0.975,
+            sync.served_share() >= 0.99,
             "{name}: {:.4}",
             sync.served_share()
         );
