@@ -47,7 +47,7 @@ fn fixed_runs_give_fixed_reports() {
         (
             "kv-or-map",
             Mode::Sync,
-            (1653, 1469, 163, 73, 64, 939576, 4, "ded331c168474b99"),
+            (1653, 1469, 163, 73, 64, 940661, 4, "ded331c168474b99"),
         ),
         (
             "kv-lww-map",
