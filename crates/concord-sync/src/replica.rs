@@ -995,9 +995,6 @@ impl<T: Syncable> Replica<T> {
                 };
             }
         }
-        // An acknowledgement counts positions of the log of the incarnation the peer knows;
-        // one of an earlier life of this replica is stale (the peer has not heard of this
-        // life yet) and means nothing here.
         // Floors with other members replace the known one (they were true when sent, so
         // always are, and the latest tells the peer's members now); among floors with the
         // same members, the greatest is kept.
@@ -1012,6 +1009,9 @@ impl<T: Syncable> Replica<T> {
         if reset {
             self.refresh_acked_by_all();
         }
+        // An acknowledgement counts positions of the log of the incarnation the peer knows;
+        // one of an earlier life of this replica is stale (the peer has not heard of this
+        // life yet) and means nothing here.
         let current_life = message.ack_incarnation == self.config.incarnation;
         if current_life {
             self.acknowledged(peer, message.ack);
