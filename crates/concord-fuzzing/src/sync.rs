@@ -46,11 +46,18 @@ pub(crate) trait Synced: Syncable + fmt::Debug + Send + Sync + 'static {
 
     /// The fixed world of the `_decode` check, built once ([`build_world`]).
     fn world() -> &'static World<Self>;
+}
 
-    /// Whether two settled peers hold the same state.
-    fn same(left: &Replica<Self>, right: &Replica<Self>) -> bool {
-        left.state() == right.state()
-    }
+/// Whether two settled peers hold the same state, up to the tombstones either may have freed:
+/// those at or below the greater of their stable stamps, which every replica has passed.
+fn same<T: Synced>(left: &Replica<T>, right: &Replica<T>) -> bool {
+    let Some(stable) = left.stable().max(right.stable()) else {
+        return left.state() == right.state();
+    };
+    let (mut x, mut y) = (left.state().clone(), right.state().clone());
+    x.compact_stable(stable);
+    y.compact_stable(stable);
+    x == y
 }
 
 impl Synced for Set {
@@ -114,18 +121,6 @@ impl Synced for Map {
     fn world() -> &'static World<Self> {
         static WORLD: OnceLock<World<Map>> = OnceLock::new();
         WORLD.get_or_init(build_world)
-    }
-
-    /// The same map up to the tombstones either peer may free: those at or below the greater
-    /// of their stable stamps, which every replica has passed.
-    fn same(left: &Replica<Self>, right: &Replica<Self>) -> bool {
-        let stable = left.stable().max(right.stable());
-        let (mut x, mut y) = (left.state().clone(), right.state().clone());
-        if let Some(stable) = stable {
-            x.compact(stable);
-            y.compact(stable);
-        }
-        x == y
     }
 }
 
@@ -474,7 +469,7 @@ pub(crate) fn history<T: Synced>(data: &[u8], meter: &dyn AllocationMeter) -> Ou
         return Err(format!("the peers never went quiet after {steps:?}"));
     }
     let [left, right] = &replicas;
-    if !T::same(left, right) {
+    if !same(left, right) {
         return Err(format!(
             "the peers did not converge after {steps:?}:\n{left:?}\n{right:?}"
         ));

@@ -162,11 +162,7 @@ impl RedisStore {
                 let incarnation = next_incarnation(0);
                 let replica = match seed {
                     Some(seed) => {
-                        let key = seed
-                            .sources
-                            .first()
-                            .map(|first| keys.snapshot(*first))
-                            .unwrap_or_default();
+                        let key = seed.first_key(&keys);
                         seed.into_replica_at(ReplicaId::random(), options.config, incarnation)
                             .map_err(|source| StoreError::Corrupt {
                                 record: Record::OnboardingCheckpoint { key },

@@ -119,6 +119,15 @@ impl<T: Syncable> Snapshot<T> {
         self.into_replica_at(id, config, 1)
     }
 
+    /// The key of the first snapshot joined: the record an error of
+    /// [`into_replica`](Self::into_replica) names.
+    pub(crate) fn first_key(&self, keys: &Keys) -> String {
+        self.sources
+            .first()
+            .map(|first| keys.snapshot(*first))
+            .unwrap_or_default()
+    }
+
     /// As [`into_replica`](Self::into_replica), in incarnation `incarnation` (at least 1).
     pub(crate) fn into_replica_at(
         self,
@@ -544,11 +553,7 @@ impl RedisTransport {
     pub fn onboard<T: Syncable>(&mut self, config: Config) -> Result<Replica<T>, TransportError> {
         Ok(match self.fetch_snapshot::<T>()? {
             Some(snapshot) => {
-                let key = snapshot
-                    .sources
-                    .first()
-                    .map(|first| self.keys.snapshot(*first))
-                    .unwrap_or_default();
+                let key = snapshot.first_key(&self.keys);
                 snapshot.into_replica(self.id, config).map_err(|source| {
                     TransportError::Corrupt {
                         record: Record::OnboardingCheckpoint { key },

@@ -249,7 +249,8 @@ impl<'a, W: Workload, N: Node<W>> Run<'a, W, N> {
     }
 
     /// The replica up that lacks the fewest of the writes `token` depends on (the first from
-    /// `home` among equals). A client whose session no replica holds whole (the only holder of
+    /// `home` among equals): the first that can serve the session, when one can (it lacks
+    /// none). A client whose session no replica holds whole (the only holder of
     /// some of its writes crashed, or they are cut off) writes there rather than at its home:
     /// the new write then joins the session's other writes on the replicas closest to it,
     /// instead of tying the session to both sides of a partition, which no replica could
@@ -286,21 +287,11 @@ impl<'a, W: Workload, N: Node<W>> Run<'a, W, N> {
         // that the session's token stays one a replica holds; else to the replica up that
         // lacks the least of the session; without sessions, to the home or the next replica up.
         let token = &self.sessions.clients[usize::from(client)].token;
-        let n = self.nodes.len();
-        let serving = self.sc.sessions.then(|| {
-            (0..n).map(|k| (home + k) % n).find(|&j| {
-                let node = &self.nodes[j];
-                node.is_up() && node.can_serve(token)
-            })
-        });
-        let Some(at) = serving
+        let Some(at) = self
+            .sc
+            .sessions
+            .then(|| self.closest(home, token))
             .flatten()
-            .or_else(|| {
-                self.sc
-                    .sessions
-                    .then(|| self.closest(home, token))
-                    .flatten()
-            })
             .or_else(|| self.up_from(home))
         else {
             self.report.writes.refused_down += 1;
