@@ -325,14 +325,21 @@ impl<A: Actor> Merge for DotContext<A> {
     /// The union of both dot sets, left compact.
     ///
     /// A small `other` (the context of a mutator's delta: the dots it replaces and the one it
-    /// makes) whose actors this context knows is recorded entry by entry, in time logarithmic
-    /// in the size of `self` per entry; otherwise both contexts are walked whole, and the
-    /// vector is allocated once at the size of the union of actors.
+    /// makes) that adds no actor to this context's vector is recorded entry by entry, in time
+    /// logarithmic in the size of `self` per entry (a dot that lands in the cloud moves the
+    /// cloud dots above it); otherwise both contexts are walked whole, and the vector is
+    /// allocated once at the size of the union of actors. A dot of an actor the vector lacks
+    /// joins the vector only when it is that actor's first: every other one lands in the
+    /// cloud, so joining mutators' deltas one by one (whose contexts are mostly clouds) stays
+    /// linear in what they bring.
     fn merge(&mut self, other: &Self) {
         let known = |actor: &A| self.vector.get(actor) > 0;
         if other.vector.len() + other.cloud.len() <= FEW_ENTRIES
             && other.vector.iter().all(|(actor, _)| known(actor))
-            && other.cloud.iter().all(|dot| known(&dot.actor))
+            && other
+                .cloud
+                .iter()
+                .all(|dot| dot.counter > 1 || known(&dot.actor))
         {
             for (actor, upto) in other.vector.iter() {
                 self.raise(*actor, upto);

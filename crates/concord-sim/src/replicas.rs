@@ -115,8 +115,10 @@ fn token_after_read(frontier: &VectorClock<ReplicaId>, token: &SessionToken) -> 
 }
 
 /// A replica's simulated disk, laid out as `concord-store` lays out its file: a snapshot and
-/// the log of deltas committed since, folded into the snapshot once it is long. A commit costs
-/// what its delta costs, not what the state does.
+/// the log of deltas committed since. A commit costs what its deltas cost, not what the state
+/// does; once the log is long, the commit writes the state in memory as the new snapshot (it
+/// is the join of the snapshot and the log, as everything memory merged is committed) and
+/// empties the log.
 #[derive(Clone, Debug, Default)]
 struct Disk<S> {
     snapshot: S,
@@ -127,10 +129,12 @@ struct Disk<S> {
 const FOLD_AT: usize = 1024;
 
 impl<S: Merge + Clone> Disk<S> {
-    fn append(&mut self, delta: S) {
-        self.log.push(delta);
+    /// Commits `deltas`, after which `state` (memory) is the join of what the disk holds.
+    fn commit(&mut self, deltas: impl Iterator<Item = S>, state: &S) {
+        self.log.extend(deltas);
         if self.log.len() >= FOLD_AT {
-            self.fold();
+            self.snapshot.clone_from(state);
+            self.log.clear();
         }
     }
 
@@ -215,9 +219,8 @@ impl<W: Workload> Base<W> {
         let Some(memory) = self.memory.as_mut() else {
             return;
         };
-        for delta in memory.uncommitted.drain(..) {
-            self.disk.append(delta);
-        }
+        self.disk
+            .commit(memory.uncommitted.drain(..), &memory.held.state);
         self.disk_meta.0.clone_from(&memory.held.frontier);
         self.disk_meta.1 = memory.held.writes;
     }
@@ -586,9 +589,9 @@ impl<W: Workload> SyncNode<W> {
         let Some(memory) = self.memory.as_mut() else {
             return;
         };
-        for delta in memory.uncommitted.drain(..) {
-            self.disk.0.append(delta);
-        }
+        self.disk
+            .0
+            .commit(memory.uncommitted.drain(..), memory.replica.state());
         self.disk.1 = memory.replica.checkpoint();
     }
 

@@ -440,8 +440,20 @@ pub struct Replica<T: Syncable> {
     /// before sending its summary to another peer that asked (so that several peers do not all
     /// send what it lacks).
     awaiting: Option<(ReplicaId, u64)>,
+    /// The last interval joined for a peer, kept for the next peer that lacks the same
+    /// positions: in a mesh every peer usually waits for the same new writes.
+    interval: Option<Interval<T>>,
     lost: Option<LostState>,
     stats: Stats,
+}
+
+/// The join of log positions `start..=end`, without the entries that came from `skipped`.
+#[derive(Clone, Debug)]
+struct Interval<T> {
+    start: u64,
+    end: u64,
+    skipped: Option<ReplicaId>,
+    delta: T,
 }
 
 impl<T: Syncable> Replica<T> {
@@ -467,6 +479,7 @@ impl<T: Syncable> Replica<T> {
             frontier: VectorClock::new(),
             log: VecDeque::new(),
             log_end: 0,
+            interval: None,
             peers: BTreeMap::new(),
             now: 0,
             held_max: None,
@@ -535,6 +548,7 @@ impl<T: Syncable> Replica<T> {
     /// the state, which the log no longer has, so every peer is caught up from its summary.
     fn start_log_after_gap(&mut self) {
         self.log.clear();
+        self.interval = None;
         self.log_end = u64::from(self.state != T::default());
     }
 
@@ -668,6 +682,7 @@ impl<T: Syncable> Replica<T> {
         for entry in &mut self.log {
             entry.delta.forget_stable(&stable);
         }
+        self.interval = None;
         self.stable = Some(stable);
     }
 
@@ -1311,21 +1326,8 @@ impl<T: Syncable> Replica<T> {
             }
             None => (known.acked.saturating_add(1), now.saturating_add(resend)),
         };
-        let skip = usize::try_from(start.saturating_sub(log_start)).unwrap_or(usize::MAX);
-        let mut delta: Option<T> = None;
-        for entry in self.log.iter().skip(skip) {
-            if entry.origin == Some(peer) {
-                continue;
-            }
-            match &mut delta {
-                Some(joined) => joined.merge(&entry.delta),
-                None => delta = Some(entry.delta.clone()),
-            }
-        }
+        let delta = self.join_interval(start, peer);
         let known = self.peers.get_mut(&peer)?;
-        // An interval whose entries all came from the peer carries the bottom: the peer has
-        // them, but its acknowledgements count positions of this log, so they are still sent.
-        let delta = delta.unwrap_or_default();
         known.in_flight = Some((log_end, due));
         // The frontier an interval vouches for: everything this replica holds when its log
         // holds everything it received, only its own writes when it does not relay.
@@ -1345,6 +1347,44 @@ impl<T: Syncable> Replica<T> {
             frontier,
             delta,
         })
+    }
+}
+
+impl<T: Syncable> Replica<T> {
+    /// The join of the log entries from position `start` to the end, but those that came
+    /// from `peer`; the bottom when every one did (the peer has them, but its
+    /// acknowledgements count positions of this log, so the interval is still sent). With
+    /// more than one peer the last join is kept: a peer that lacks the same positions, and
+    /// sent none of them, gets a copy instead of a second join.
+    fn join_interval(&mut self, start: u64, peer: ReplicaId) -> T {
+        let skip = usize::try_from(start.saturating_sub(self.log_start())).unwrap_or(usize::MAX);
+        let entries = || self.log.iter().skip(skip);
+        let skipped = entries()
+            .any(|entry| entry.origin == Some(peer))
+            .then_some(peer);
+        if let Some(interval) = self
+            .interval
+            .as_ref()
+            .filter(|i| (i.start, i.end, i.skipped) == (start, self.log_end, skipped))
+        {
+            return interval.delta.clone();
+        }
+        let mut delta: Option<T> = None;
+        for entry in entries().filter(|entry| entry.origin != Some(peer)) {
+            match &mut delta {
+                Some(joined) => joined.merge(&entry.delta),
+                None => delta = Some(entry.delta.clone()),
+            }
+        }
+        let delta = delta.unwrap_or_default();
+        // With one peer nobody else would take the copy.
+        self.interval = (self.peers.len() > 1).then(|| Interval {
+            start,
+            end: self.log_end,
+            skipped,
+            delta: delta.clone(),
+        });
+        delta
     }
 }
 

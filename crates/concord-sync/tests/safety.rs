@@ -477,3 +477,31 @@ fn an_interval_after_a_gap_is_not_merged_without_its_frontier() {
     assert!(gaps > 0, "no message came without moving the frontier");
     assert_eq!(right.state().get(&a), 11, "b was never caught up");
 }
+
+/// A relaying replica leaves out of an interval the writes that came from the peer it goes
+/// to, also right after joining the same positions for another peer.
+#[test]
+fn a_relayed_interval_leaves_out_the_writes_of_the_peer_it_goes_to() {
+    let (a, b, c) = (id(1), id(2), id(3));
+    let relay = Config::default().with_relay(true);
+    let mut hub: SetReplica = Replica::with_config(a, OrSet::new(), relay);
+    let mut writer: SetReplica = Replica::with_config(b, OrSet::new(), relay);
+    hub.add_peer(b);
+    hub.add_peer(c);
+    writer.add_peer(a);
+    for elem in 0..50 {
+        writer.apply(|s| s.insert(b, elem).unwrap()).unwrap();
+    }
+    while let Some(bytes) = writer.poll_transmit(a) {
+        hub.receive(b, &bytes).unwrap();
+    }
+    assert_eq!(hub.state().len(), 50);
+    let to_c = hub.poll_transmit(c).expect("the relayed writes go to c");
+    let to_b = hub.poll_transmit(b).expect("b is owed an acknowledgement");
+    assert!(
+        to_b.len() * 10 < to_c.len(),
+        "the interval to b carries b's own writes: {} bytes, {} to c",
+        to_b.len(),
+        to_c.len()
+    );
+}

@@ -36,8 +36,13 @@ pub struct DotMap<K, S, A = ReplicaId> {
     index: Option<Box<DotIndex<K, A>>>,
 }
 
-/// Each held dot of a [`DotMap`] with the key that holds it.
-type DotIndex<K, A> = BTreeMap<Dot<A>, K>;
+/// Each held dot of a [`DotMap`] with the key that holds it, and two buffers a join of one
+/// key reuses to list that key's dots before and after.
+struct DotIndex<K, A> {
+    keys: BTreeMap<Dot<A>, K>,
+    before: Vec<Dot<A>>,
+    after: Vec<Dot<A>>,
+}
 
 impl<K, S, A> Default for DotMap<K, S, A> {
     fn default() -> Self {
@@ -197,10 +202,13 @@ pub(crate) struct Sparse {
 }
 
 impl Sparse {
-    /// The limits every join uses.
+    /// The limits every join uses. A sparse join of a side half this map's size still costs
+    /// less than the full join, as the full join drops the index and the next sparse join
+    /// builds it again (a copy of every key): interval joins of a busy replica, tens of keys
+    /// against a few hundred, stay sparse.
     pub(crate) const DEFAULT: Self = Self {
         min_keys: SPARSE_MIN_KEYS,
-        ratio: 8,
+        ratio: 2,
     };
 }
 
@@ -234,7 +242,11 @@ impl<K: Ord + Clone, S: DotStore<A>, A: Actor> DotMap<K, S, A> {
         if pairs.windows(2).any(|w| matches!(w, [a, b] if a.0 == b.0)) {
             return None;
         }
-        Some(pairs.into_iter().collect())
+        Some(DotIndex {
+            keys: pairs.into_iter().collect(),
+            before: Vec::new(),
+            after: Vec::new(),
+        })
     }
 
     /// The causal join with `other` on `key` alone: what [`join`](DotStore::join) does to
@@ -276,32 +288,55 @@ impl<K: Ord + Clone, S: DotStore<A>, A: Actor> DotMap<K, S, A> {
         let Some((key, store)) = self.entries.get_mut(at) else {
             return true;
         };
-        let mut before = Vec::new();
-        if self.index.is_some() {
-            store.for_each_dot(&mut |dot| before.push(*dot));
-        }
+        let Some(index) = self.index.as_deref_mut() else {
+            match theirs {
+                Some(other_store) => store.join(context, other_store, other_context),
+                None => store.retain_unseen(other_context),
+            }
+            if store.is_bottom() {
+                self.entries.remove(at);
+            }
+            return true;
+        };
+        let DotIndex {
+            keys,
+            before,
+            after,
+        } = index;
+        before.clear();
+        store.for_each_dot(&mut |dot| before.push(*dot));
         match theirs {
             Some(other_store) => store.join(context, other_store, other_context),
             None => store.retain_unseen(other_context),
         }
+        after.clear();
+        store.for_each_dot(&mut |dot| after.push(*dot));
+        before.sort_unstable();
+        after.sort_unstable();
+        // The dots that left, then the ones that came: a key taken out of the index is
+        // written over for the next dot to index, so that replacing a dot (every write of a
+        // register) allocates no copy of the key.
+        let mut spare: Option<K> = None;
+        for dot in before.iter() {
+            if after.binary_search(dot).is_err()
+                && let Some(old) = keys.remove(dot)
+            {
+                spare = Some(old);
+            }
+        }
         let mut consistent = true;
-        if let Some(index) = &mut self.index {
-            let mut after = Vec::new();
-            store.for_each_dot(&mut |dot| after.push(*dot));
-            before.sort_unstable();
-            after.sort_unstable();
-            let mut new = after.iter().peekable();
-            for dot in &before {
-                while let Some(added) = new.next_if(|d| *d < dot) {
-                    consistent &= index.insert(*added, key.clone()).is_none();
+        for dot in after
+            .iter()
+            .filter(|dot| before.binary_search(dot).is_err())
+        {
+            let copy = match spare.take() {
+                Some(mut old) => {
+                    old.clone_from(key);
+                    old
                 }
-                if new.next_if(|d| *d == dot).is_none() {
-                    index.remove(dot);
-                }
-            }
-            for added in new {
-                consistent &= index.insert(*added, key.clone()).is_none();
-            }
+                None => key.clone(),
+            };
+            consistent &= keys.insert(*dot, copy).is_none();
         }
         if store.is_bottom() {
             self.entries.remove(at);
@@ -319,7 +354,7 @@ impl<K: Ord + Clone, S: DotStore<A>, A: Actor> DotMap<K, S, A> {
         let mut consistent = true;
         if let Some(index) = &mut self.index {
             store.for_each_dot(&mut |dot| {
-                consistent &= index.insert(*dot, key.clone()).is_none();
+                consistent &= index.keys.insert(*dot, key.clone()).is_none();
             });
         }
         self.entries.insert(at, (key.clone(), store));
@@ -359,7 +394,10 @@ impl<K: Ord + Clone, S: DotStore<A>, A: Actor> DotMap<K, S, A> {
             if upto == 0 {
                 continue;
             }
-            for (dot, _) in index.range(Dot::new(*actor, 1)..=Dot::new(*actor, upto)) {
+            for (dot, _) in index
+                .keys
+                .range(Dot::new(*actor, 1)..=Dot::new(*actor, upto))
+            {
                 if seen.len() >= budget {
                     return false;
                 }
@@ -367,7 +405,7 @@ impl<K: Ord + Clone, S: DotStore<A>, A: Actor> DotMap<K, S, A> {
             }
         }
         for dot in other_context.cloud() {
-            if index.contains_key(dot) {
+            if index.keys.contains_key(dot) {
                 if seen.len() >= budget {
                     return false;
                 }
@@ -384,7 +422,9 @@ impl<K: Ord + Clone, S: DotStore<A>, A: Actor> DotMap<K, S, A> {
         for dot in seen {
             // A dot already dropped with its key's join above is no longer indexed.
             let Some(index) = &self.index else { break };
-            let Some(key) = index.get(&dot) else { continue };
+            let Some(key) = index.keys.get(&dot) else {
+                continue;
+            };
             if other.find(key).is_ok() {
                 continue;
             }
@@ -411,13 +451,16 @@ impl<K: Ord + Clone, S: DotStore<A>, A: Actor> DotMap<K, S, A> {
         }
         for (actor, upto) in context.vector().iter() {
             if upto > 0 {
-                for (dot, _) in index.range(Dot::new(*actor, 1)..=Dot::new(*actor, upto)) {
+                for (dot, _) in index
+                    .keys
+                    .range(Dot::new(*actor, 1)..=Dot::new(*actor, upto))
+                {
                     f(dot);
                 }
             }
         }
         for dot in context.cloud() {
-            if index.contains_key(dot) {
+            if index.keys.contains_key(dot) {
                 f(dot);
             }
         }
@@ -427,9 +470,9 @@ impl<K: Ord + Clone, S: DotStore<A>, A: Actor> DotMap<K, S, A> {
     /// Whether the index, when there is one, holds exactly the held dots with their keys.
     #[cfg(test)]
     pub(crate) fn index_is_consistent(&self) -> bool {
-        self.index
-            .as_deref()
-            .is_none_or(|index| Self::build_index(&self.entries).as_ref() == Some(index))
+        self.index.as_deref().is_none_or(|index| {
+            Self::build_index(&self.entries).is_some_and(|built| built.keys == index.keys)
+        })
     }
 
     /// Whether the map has an index.
