@@ -93,9 +93,16 @@ pub(crate) trait Node<W: Workload>: Sized {
             .iter()
             .filter_map(Self::frontier)
             .map(|f| {
+                // Both clocks iterate in replica order: one walk, no lookups (this runs every
+                // round, over every replica).
+                let mut held = f.iter().peekable();
                 total
                     .iter()
-                    .map(|(r, n)| n.saturating_sub(f.get(r)))
+                    .map(|(r, n)| {
+                        while held.next_if(|(h, _)| *h < r).is_some() {}
+                        let has = held.next_if(|(h, _)| *h == r).map_or(0, |(_, c)| c);
+                        n.saturating_sub(has)
+                    })
                     .sum::<u64>()
             })
             .sum()
