@@ -14,8 +14,6 @@ mod entries;
 #[cfg(test)]
 mod sparse_tests;
 mod summary;
-#[cfg(feature = "serde")]
-mod wire;
 
 pub use dot_fun::DotFun;
 pub use dot_map::DotMap;

@@ -339,10 +339,13 @@ pub fn decode<T: WireType>(bytes: &[u8]) -> Result<T, DecodeError> {
 /// input: decoded values may claim at most about [`CLAIM_RATIO`] bytes per input byte, and a
 /// sequence preallocates at most 1 MiB (serde's cautious size hint) whatever its length prefix
 /// claims, then grows only as its elements are read. The sequences that nest inside another
-/// sequence's elements (the dot stores of `concord-clock`) preallocate at most 4 KiB. The
+/// sequence's elements (the dot stores of `concord-clock`, the digest lists of a
+/// [`RangeSummary`](crate::reconcile::RangeSummary)) are read with [`deserialize_vec`], which
+/// preallocates at most [`NESTED_PREALLOCATION`] bytes. The
 /// bound is therefore 1 MiB plus a small multiple of the input's length; `fuzz/` checks it
 /// with a counting allocator. An element or value type of your own whose decoding holds a
-/// sequence (a `Vec` value in a map) can add up to 1 MiB per level of such nesting.
+/// sequence (a `Vec` value in a map) can add up to 1 MiB per level of such nesting, unless it
+/// reads that sequence with [`deserialize_vec`].
 ///
 /// # Errors
 ///
@@ -445,4 +448,62 @@ fn decode_payload<T: WireType>(payload: &[u8]) -> Result<(T, usize), DecodeError
         len: payload.len(),
         limit: MAX_LIMIT,
     })
+}
+
+/// The most [`deserialize_vec`] reserves before reading a sequence's elements, in bytes.
+pub const NESTED_PREALLOCATION: usize = 4 << 10;
+
+/// Reads a sequence of `T` as serde's `Vec<T>` does, but reserving at most
+/// [`NESTED_PREALLOCATION`] bytes up front, whatever the length prefix claims; the vector
+/// then grows only as elements are actually read.
+///
+/// serde's `Vec` reserves up to 1 MiB before its first element. A sequence nested in an
+/// element of another sequence would add that reservation once per level, on a few hostile
+/// bytes whose length prefixes claim millions of entries the input does not hold. Use it with
+/// `#[serde(deserialize_with = "concord_core::codec::deserialize_vec")]` on such a field.
+///
+/// ```
+/// use concord_core::codec::deserialize_vec;
+///
+/// #[derive(serde::Deserialize)]
+/// struct Row {
+///     #[serde(deserialize_with = "deserialize_vec")]
+///     cells: Vec<u32>,
+/// }
+///
+/// let config = bincode::config::standard();
+/// let bytes = bincode::serde::encode_to_vec((vec![1u32, 2, 3],), config)?;
+/// let (row, _): (Row, usize) = bincode::serde::decode_from_slice(&bytes, config)?;
+/// assert_eq!(row.cells, [1, 2, 3]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// Whatever the deserializer or an element's decoding returns.
+pub fn deserialize_vec<'de, T, D>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    deserializer.deserialize_seq(CautiousVec(core::marker::PhantomData))
+}
+
+struct CautiousVec<T>(core::marker::PhantomData<T>);
+
+impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for CautiousVec<T> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sequence")
+    }
+
+    fn visit_seq<S: serde::de::SeqAccess<'de>>(self, mut seq: S) -> Result<Vec<T>, S::Error> {
+        let most = NESTED_PREALLOCATION / size_of::<T>().max(1);
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(most));
+        while let Some(item) = seq.next_element()? {
+            out.push(item);
+        }
+        Ok(out)
+    }
 }

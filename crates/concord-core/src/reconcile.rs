@@ -281,7 +281,8 @@ mod fixed_list {
     pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(
         d: D,
     ) -> Result<Vec<u64>, D::Error> {
-        let bytes = <Vec<[u8; 8]> as serde::Deserialize>::deserialize(d)?;
+        // Nested in a summary's probes: reserving little, as the codec's bound requires.
+        let bytes: Vec<[u8; 8]> = crate::codec::deserialize_vec(d)?;
         Ok(bytes.into_iter().map(u64::from_le_bytes).collect())
     }
 }

@@ -11,8 +11,10 @@ use crate::{AllocationMeter, Outcome};
 /// (`serde::__private::size_hint::cautious`), and bincode's serde mode does not charge the
 /// length prefix to its claim limit. A decode fails at the first sequence that runs out of
 /// input, so this happens once per decode; a sequence nested in the first element of one that
-/// is failing reserves too, which is why the dot stores (the only nested sequences of the
-/// fuzzed types) reserve at most 4 KiB, inside [`ALLOCATION_SLACK`].
+/// is failing reserves too, which is why the nested sequences of the fuzzed types (the dot
+/// stores, a summary's digest lists) reserve at most 4 KiB
+/// ([`codec::deserialize_vec`](concord_core::codec::deserialize_vec)), inside
+/// [`ALLOCATION_SLACK`].
 pub const SEQUENCE_PREALLOCATION: usize = 1 << 20;
 
 /// Bytes a decode may allocate per input byte, in units of [`CLAIM_RATIO`]: the decoded value

@@ -189,7 +189,7 @@ where
     /// Refuses entries out of dot order, a repeated dot and more than
     /// [`MAX_ENTRIES`](concord_core::MAX_ENTRIES) entries.
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let entries: Vec<(Dot<A>, V)> = super::wire::deserialize_vec(deserializer)?;
+        let entries: Vec<(Dot<A>, V)> = concord_core::codec::deserialize_vec(deserializer)?;
         Self::from_sorted(entries).map_err(serde::de::Error::custom)
     }
 }

@@ -635,7 +635,7 @@ where
     /// Refuses keys out of order, a repeated key, a key without dots and more than
     /// [`MAX_ENTRIES`](concord_core::MAX_ENTRIES) keys; each nested store checks its own form.
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let entries: Vec<(K, S)> = super::wire::deserialize_vec(deserializer)?;
+        let entries: Vec<(K, S)> = concord_core::codec::deserialize_vec(deserializer)?;
         Self::from_sorted(entries).map_err(serde::de::Error::custom)
     }
 }

@@ -223,7 +223,7 @@ impl<'de, A: Actor + serde::Deserialize<'de>> serde::Deserialize<'de> for DotSet
     /// Refuses dots out of order, a repeated dot and more than
     /// [`MAX_ENTRIES`](concord_core::MAX_ENTRIES) dots.
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let dots: Vec<Dot<A>> = super::wire::deserialize_vec(deserializer)?;
+        let dots: Vec<Dot<A>> = concord_core::codec::deserialize_vec(deserializer)?;
         Self::from_sorted(dots).map_err(serde::de::Error::custom)
     }
 }
