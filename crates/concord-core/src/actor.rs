@@ -11,7 +11,9 @@ use core::hash::Hash;
 /// The bound is the same with every feature set: an id type without serde impls stays an
 /// `Actor` when the `serde` feature is on. Serialization needs `A: Serialize` or
 /// `A: DeserializeOwned` only on the impls that encode or decode (`Serialize`, `Deserialize`,
-/// [`codec::WireType`](crate::codec::WireType)).
+/// [`codec::WireType`](crate::codec::WireType)). An actor owns its data (`'static`): the
+/// binary form writes a column of [`ReplicaId`](crate::ReplicaId)s as one byte string, and
+/// tells that type apart from the others by its [`TypeId`](core::any::TypeId).
 ///
 /// ```
 /// use concord_core::Actor;
@@ -23,6 +25,6 @@ use core::hash::Hash;
 /// fn takes_actor<A: Actor>(_: A) {}
 /// takes_actor(NodeId(7));
 /// ```
-pub trait Actor: Ord + Copy + Hash + Debug {}
+pub trait Actor: Ord + Copy + Hash + Debug + 'static {}
 
-impl<T> Actor for T where T: Ord + Copy + Hash + Debug {}
+impl<T> Actor for T where T: Ord + Copy + Hash + Debug + 'static {}

@@ -336,6 +336,78 @@ fn value_columns_are_leb128_and_refused_when_malformed() {
     assert_eq!(codec::decode::<Counts2>(&pair).unwrap().0.get(&1), [5, 0]);
 }
 
+/// An `ActorMap<ReplicaId>` on the wire, for the actor-column tests.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+struct IdCounts(ActorMap<ReplicaId>);
+impl WireType for IdCounts {
+    const TAG: u16 = tag::USER + 11;
+    const VERSION: u16 = 1;
+    const NAME: &'static str = "IdCounts";
+}
+
+/// An encoding of the given actor column (its bytes behind their length) and values
+/// `1, 2, ..` for `values` actors.
+fn id_columns(actor_column: &[u8], values: u8) -> Vec<u8> {
+    let mut bytes = header(IdCounts::TAG, 1);
+    let len = u8::try_from(actor_column.len()).unwrap_or(u8::MAX);
+    assert!(len < 251, "a one-byte length prefix");
+    bytes.push(len);
+    bytes.extend_from_slice(actor_column);
+    bytes.push(values);
+    bytes.extend(1..=values);
+    bytes
+}
+
+#[test]
+fn replica_id_actor_columns_are_one_byte_string() {
+    let ids =
+        [3u128, 0x67e5_5044_10b1_426f_9247_bb68_0e5f_e0c8, u128::MAX].map(ReplicaId::from_u128);
+    let mut map = ActorMap::new();
+    for (i, id) in ids.iter().enumerate() {
+        map.set(*id, i as u64 + 1);
+    }
+    let bytes = codec::encode(&IdCounts(map)).unwrap();
+    // The ids' 16 bytes each, in order, behind the column's length in bytes (48), then
+    // the value column.
+    let column: Vec<u8> = ids.iter().flat_map(|id| id.to_bytes()).collect();
+    assert_eq!(bytes, id_columns(&column, 3));
+    let back = codec::decode::<IdCounts>(&bytes).unwrap();
+    assert_eq!(back.0.actors(), ids);
+    assert_eq!(back.0.values(), [1, 2, 3]);
+    // Other actor types keep the sequence: a count, then each actor.
+    let mut small = ActorMap::new();
+    small.set(7u64, 1);
+    assert_eq!(
+        codec::encode(&Counts1(small)).unwrap()[HEADER_LEN..],
+        [1, 7, 1, 1]
+    );
+}
+
+#[test]
+fn replica_id_actor_columns_are_checked() {
+    let one = ReplicaId::from_u128(1).to_bytes();
+    let two = ReplicaId::from_u128(2).to_bytes();
+    // A column that is not a whole number of ids.
+    assert!(invalid_reason::<IdCounts>(&id_columns(&one[..15], 1)).contains("multiple of 16"));
+    let mut long = [one, two].concat();
+    long.push(0);
+    assert!(invalid_reason::<IdCounts>(&id_columns(&long, 2)).contains("multiple of 16"));
+    // Ids out of order, or twice.
+    let unsorted = [two, one].concat();
+    assert!(codec::decode::<IdCounts>(&id_columns(&unsorted, 2)).is_err());
+    let twice = [one, one].concat();
+    assert!(codec::decode::<IdCounts>(&id_columns(&twice, 2)).is_err());
+    // As many values as ids, no more, no fewer.
+    let pair = [one, two].concat();
+    assert!(invalid_reason::<IdCounts>(&id_columns(&pair, 1)).contains("length"));
+    assert!(codec::decode::<IdCounts>(&id_columns(&pair, 2)).is_ok());
+    // A column cut short by the end of the input.
+    let mut cut = id_columns(&pair, 2);
+    cut.truncate(HEADER_LEN + 20);
+    assert!(codec::decode::<IdCounts>(&cut).is_err());
+}
+
 #[test]
 fn actor_maps_are_pairs_in_human_readable_formats() {
     let mut map = ActorMap::<u64, [u64; 2]>::new();

@@ -287,7 +287,8 @@ where
     A: Actor + serde::Serialize + serde::de::DeserializeOwned,
 {
     const TAG: u16 = concord_core::codec::tag::PN_COUNTER;
-    const VERSION: u16 = 2;
+    /// 3: the actor columns of `ReplicaId`s are byte strings.
+    const VERSION: u16 = 3;
     const NAME: &'static str = "PnCounter";
 }
 

@@ -168,7 +168,8 @@ where
     A: Actor + serde::Serialize + serde::de::DeserializeOwned,
 {
     const TAG: u16 = concord_core::codec::tag::EW_FLAG;
-    const VERSION: u16 = 1;
+    /// 2: the actor columns of `ReplicaId`s are byte strings.
+    const VERSION: u16 = 2;
     const NAME: &'static str = "EwFlag";
 }
 
@@ -372,7 +373,8 @@ where
     A: Actor + serde::Serialize + serde::de::DeserializeOwned,
 {
     const TAG: u16 = concord_core::codec::tag::DW_FLAG;
-    const VERSION: u16 = 1;
+    /// 2: the actor columns of `ReplicaId`s are byte strings.
+    const VERSION: u16 = 2;
     const NAME: &'static str = "DwFlag";
 }
 

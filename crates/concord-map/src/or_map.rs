@@ -527,7 +527,8 @@ where
     A: Actor + serde::Serialize + serde::de::DeserializeOwned,
 {
     const TAG: u16 = concord_core::codec::tag::OR_MAP;
-    const VERSION: u16 = 1;
+    /// 2: the actor columns of `ReplicaId`s are byte strings.
+    const VERSION: u16 = 2;
     const NAME: &'static str = "OrMap";
 }
 

@@ -283,7 +283,7 @@ mod decode {
 
     impl WireType for LookAlike {
         const TAG: u16 = tag::CAUSAL_COUNTER;
-        const VERSION: u16 = 1;
+        const VERSION: u16 = 2;
         const NAME: &'static str = "LookAlike";
     }
 

@@ -315,7 +315,7 @@ mod decode {
 
     impl<S: Serialize, const TAG: u16> WireType for LookAlike<S, TAG> {
         const TAG: u16 = TAG;
-        const VERSION: u16 = 1;
+        const VERSION: u16 = 2;
         const NAME: &'static str = "LookAlike";
     }
 

@@ -538,7 +538,7 @@ mod decode {
 
     impl<E: Serialize> WireType for LookAlike<E> {
         const TAG: u16 = tag::OR_MAP;
-        const VERSION: u16 = 1;
+        const VERSION: u16 = 2;
         const NAME: &'static str = "LookAlike";
     }
 

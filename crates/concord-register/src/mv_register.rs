@@ -230,7 +230,8 @@ where
     A: Actor + serde::Serialize + serde::de::DeserializeOwned,
 {
     const TAG: u16 = concord_core::codec::tag::MV_REGISTER;
-    const VERSION: u16 = 2;
+    /// 3: the actor columns of `ReplicaId`s are byte strings.
+    const VERSION: u16 = 3;
     const NAME: &'static str = "MvRegister";
 }
 

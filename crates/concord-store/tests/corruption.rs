@@ -214,7 +214,11 @@ fn replaced(
 fn replaced_records_are_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
     let (path, _) = reference(dir.path());
-    let garbage: &[u8] = b"CNCD\x02\x04\x01\x00\xff\xff\xff\xff\xff";
+    // The set's envelope at its current version, then bytes that do not decode.
+    let mut garbage = codec::encode(&Set::default()).unwrap();
+    garbage.truncate(codec::HEADER_LEN);
+    garbage.extend_from_slice(&[0xff; 5]);
+    let garbage: &'static [u8] = garbage.leak();
     let put = |table: Bytes, key: &'static str, value: &'static [u8]| {
         move |txn: &redb::WriteTransaction| {
             txn.open_table(table).unwrap().insert(key, value).unwrap();

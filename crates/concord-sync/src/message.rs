@@ -88,7 +88,8 @@ where
     /// 2: summaries carry their round, and catch-up answers the round and questions.
     /// 3: the sender's floor, for the stable stamp.
     /// 4: the floor carries the digest of the sender's members.
-    const VERSION: u16 = 4;
+    /// 5: the actor columns of `ReplicaId`s are byte strings.
+    const VERSION: u16 = 5;
     const NAME: &'static str = "concord-sync message";
 }
 

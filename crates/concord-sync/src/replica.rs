@@ -194,7 +194,8 @@ impl Checkpoint {
 impl WireType for Checkpoint {
     const TAG: u16 = codec::tag::SYNC_CHECKPOINT;
     /// 2: the stable stamp.
-    const VERSION: u16 = 2;
+    /// 3: the actor columns of `ReplicaId`s are byte strings.
+    const VERSION: u16 = 3;
     const NAME: &'static str = "concord-sync checkpoint";
 }
 

@@ -90,6 +90,7 @@ impl Merge for SessionToken {
 
 impl WireType for SessionToken {
     const TAG: u16 = tag::SESSION_TOKEN;
-    const VERSION: u16 = 1;
+    /// 2: the actor columns of `ReplicaId`s are byte strings.
+    const VERSION: u16 = 2;
     const NAME: &'static str = "SessionToken";
 }

@@ -148,7 +148,7 @@ enum ForgedBody {
 
 impl WireType for Forged {
     const TAG: u16 = tag::SYNC_MESSAGE;
-    const VERSION: u16 = 4;
+    const VERSION: u16 = 5;
     const NAME: &'static str = "forged message";
 }
 

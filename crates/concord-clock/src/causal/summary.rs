@@ -107,6 +107,7 @@ where
     A: Actor + serde::Serialize + serde::de::DeserializeOwned,
 {
     const TAG: u16 = concord_core::codec::tag::CAUSAL_SUMMARY;
-    const VERSION: u16 = 1;
+    /// 2: the actor columns of `ReplicaId`s are byte strings.
+    const VERSION: u16 = 2;
     const NAME: &'static str = "CausalSummary";
 }

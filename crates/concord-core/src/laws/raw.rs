@@ -38,7 +38,7 @@ use crate::lattice::Counts;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RawActorMap<A, V = u64>(pub Vec<(A, V)>);
 
-impl<A: Serialize + Copy, V: Counts + Serialize> Serialize for RawActorMap<A, V> {
+impl<A: Serialize + Copy + 'static, V: Counts + Serialize> Serialize for RawActorMap<A, V> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         if serializer.is_human_readable() {
             return self.0.serialize(serializer);
@@ -48,7 +48,7 @@ impl<A: Serialize + Copy, V: Counts + Serialize> Serialize for RawActorMap<A, V>
     }
 }
 
-impl<'de, A: Deserialize<'de>, V: Counts + Deserialize<'de>> Deserialize<'de>
+impl<'de, A: Deserialize<'de> + 'static, V: Counts + Deserialize<'de>> Deserialize<'de>
     for RawActorMap<A, V>
 {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
