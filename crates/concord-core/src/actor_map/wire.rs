@@ -49,16 +49,24 @@ where
     S: Serializer,
 {
     let mut column = Vec::with_capacity(values.len().saturating_mul(3 * V::WORDS));
-    let mut buffer = unsigned_varint::encode::u64_buffer();
     for value in values {
-        value.for_each_word(|word| {
-            column.extend_from_slice(unsigned_varint::encode::u64(word, &mut buffer));
-        });
+        value.for_each_word(|word| push_leb128(&mut column, word));
     }
     let mut columns = serializer.serialize_tuple(2)?;
     columns.serialize_element(&ActorColumn(actors))?;
     columns.serialize_element(&ByteString(&column))?;
     columns.end()
+}
+
+/// Appends `word` as a minimal unsigned LEB128 varint: seven bits a byte, low bits first, the
+/// high bit set on every byte but the last. Byte by byte, where copying each varint from a
+/// buffer costs a call to copy memory per value.
+fn push_leb128(column: &mut Vec<u8>, mut word: u64) {
+    while word >= 0x80 {
+        column.push((word as u8) | 0x80);
+        word >>= 7;
+    }
+    column.push(word as u8);
 }
 
 /// The bytes of one id in the actor column.
