@@ -9,11 +9,10 @@ use std::hint::black_box;
 use concord_benches::maps::{self, Overlap};
 use concord_benches::sizes::{concord_bytes, crdts_bytes};
 use concord_benches::{ActorKind, registers, sets};
-use concord_clock::{LamportTimestamp, VectorClock};
+use concord_clock::VectorClock;
 use concord_core::codec::{self, WireType};
 use concord_core::{Merge, ReplicaId};
 use concord_counter::{GCounter, PnCounter};
-use concord_set::LwwElementSet;
 use crdts::CvRDT;
 use criterion::measurement::WallTime;
 use criterion::{
@@ -202,26 +201,6 @@ fn set_states() -> SetStates {
     (case, orswots)
 }
 
-/// The same merged sets with each stamp's actor replaced by a `u64` (the UUID's low word):
-/// the same elements and times, a narrower stamp.
-fn u64_stamped(sets: &[sets::ConcordSet]) -> Vec<LwwElementSet<u64, LamportTimestamp<u64>>> {
-    sets.iter()
-        .map(|set| {
-            let narrow: LwwElementSet<u64, LamportTimestamp<u64>> = set
-                .iter()
-                .filter_map(|&e| {
-                    let add = set.stamps(&e)?.0?;
-                    #[allow(clippy::cast_possible_truncation, reason = "the low word")]
-                    let actor = add.actor.as_u128() as u64;
-                    Some((e, LamportTimestamp::new(add.time, actor)))
-                })
-                .collect();
-            assert_eq!(narrow.len(), set.len(), "every element keeps its add stamp");
-            narrow
-        })
-        .collect()
-}
-
 fn codec_groups(c: &mut Criterion) {
     let vclock = cases_vclock::<ReplicaId, uuid::Uuid>(
         ActorKind::Uuid,
@@ -260,7 +239,7 @@ fn codec_groups(c: &mut Criterion) {
         name: "lww_element_set_u64/150000",
         crdts_name: "gset/150000",
         entries: set.entries,
-        concord: u64_stamped(&set.concord),
+        concord: sets::u64_stamped(&set.concord),
         crdts: set.crdts.clone(),
     };
 

@@ -8,7 +8,6 @@
 use concord_benches::maps::{self, Overlap};
 use concord_benches::{ACTOR_KINDS, ActorKind, bench_batched};
 use concord_core::{Merge, ReplicaId};
-use concord_counter::GCounter;
 use crdts::CvRDT;
 use criterion::measurement::WallTime;
 use criterion::{
@@ -18,40 +17,6 @@ use criterion::{
 /// Entries per side.
 const SMALL: [usize; 5] = [4, 8, 16, 32, 64];
 
-#[allow(
-    clippy::indexing_slicing,
-    reason = "the plain merge is written the way it usually is, indices checked by its loop"
-)]
-/// The plain sorted-vector union, joining counts of an actor on both sides by maximum.
-fn sorted_vec_merge<A: Ord + Copy>(a: &[(A, u64)], b: &[(A, u64)]) -> Vec<(A, u64)> {
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        let (x, y) = (a[i], b[j]);
-        match x.0.cmp(&y.0) {
-            std::cmp::Ordering::Less => {
-                out.push(x);
-                i += 1;
-            }
-            std::cmp::Ordering::Greater => {
-                out.push(y);
-                j += 1;
-            }
-            std::cmp::Ordering::Equal => {
-                out.push((x.0, x.1.max(y.1)));
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    out.extend_from_slice(&a[i..]);
-    out.extend_from_slice(&b[j..]);
-    out
-}
-
-/// One side of the plain merge.
-type Entries<A> = Vec<(A, u64)>;
-
 fn bench_kind<A, K>(group: &mut BenchmarkGroup<'_, WallTime>, kind: ActorKind)
 where
     A: maps::BenchActor,
@@ -59,23 +24,7 @@ where
 {
     for n in SMALL {
         let pools = maps::gcounter_pools::<A, K>(kind, Overlap::Disjoint, n);
-        let plain: Vec<(Entries<A>, Entries<A>)> = pools
-            .concord
-            .iter()
-            .map(|(a, b)| {
-                let side = |c: &GCounter<A>| -> Vec<(A, u64)> {
-                    c.as_actor_map().iter().map(|(a, v)| (*a, v)).collect()
-                };
-                (side(a), side(b))
-            })
-            .collect();
-        for ((a, b), (x, y)) in plain.iter().zip(&pools.concord) {
-            let mut merged = x.clone();
-            merged.merge(y);
-            let expected: Vec<(A, u64)> =
-                merged.as_actor_map().iter().map(|(a, v)| (*a, v)).collect();
-            assert_eq!(sorted_vec_merge(a, b), expected, "plain merge");
-        }
+        let plain = maps::plain_pairs(&pools);
         group.throughput(Throughput::Elements(n as u64));
         let name = |library: &str| format!("{library}/{}", kind.name());
         group.bench_function(BenchmarkId::new(name("concord"), n), |b| {
@@ -86,7 +35,7 @@ where
         });
         group.bench_function(BenchmarkId::new(name("sorted_vec"), n), |b| {
             bench_batched(b, &plain, n, |(a, b)| {
-                let merged = sorted_vec_merge(&a, &b);
+                let merged = maps::sorted_vec_merge(&a, &b);
                 (merged, a, b)
             });
         });

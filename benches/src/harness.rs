@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 use std::hint::black_box;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::time::{Duration, Instant};
 
 use concord_core::ReplicaId;
@@ -19,11 +20,20 @@ pub fn rng(tag: u64) -> StdRng {
     StdRng::seed_from_u64(SEED ^ tag.wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
 
+/// Set by [`full_size`]: build full-size pools whatever the arguments.
+static FULL_SIZE: AtomicBool = AtomicBool::new(false);
+
 /// Whether the bench binary runs in test mode (`cargo test --benches`, no `--bench` flag):
 /// criterion then runs each benchmark once, so the builders make small pools.
 #[must_use]
 pub fn quick() -> bool {
-    !std::env::args().any(|arg| arg == "--bench")
+    !FULL_SIZE.load(AtomicOrdering::Relaxed) && !std::env::args().any(|arg| arg == "--bench")
+}
+
+/// Makes every builder from now on build the pools of a benchmark run (as with `--bench`): for
+/// programs other than the bench binaries, such as the profiling one.
+pub fn full_size() {
+    FULL_SIZE.store(true, AtomicOrdering::Relaxed);
 }
 
 /// How replicas are named.

@@ -20,6 +20,7 @@ pub mod lww_maps;
 pub mod maps;
 pub mod or_maps;
 pub mod or_sets;
+pub mod profile;
 pub mod registers;
 pub mod sets;
 pub mod sizes;

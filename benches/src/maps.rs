@@ -385,3 +385,60 @@ pub fn bench_map_merges<C, K>(
         }
     }
 }
+
+/// One side of the plain small-union merge: sorted `(actor, count)` pairs.
+pub type Entries<A> = Vec<(A, u64)>;
+
+/// The plain sorted-vector union, joining the counts of an actor on both sides by maximum: the
+/// textbook two-cursor loop writing into a vector reserved for both sides.
+#[must_use]
+pub fn sorted_vec_merge<A: Ord + Copy>(a: &[(A, u64)], b: &[(A, u64)]) -> Entries<A> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let (x, y) = (a[i], b[j]);
+        match x.0.cmp(&y.0) {
+            std::cmp::Ordering::Less => {
+                out.push(x);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(y);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push((x.0, x.1.max(y.1)));
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
+/// The grow-only counter pairs of `pools` as plain sorted pairs, each pair's plain merge
+/// checked against concord's.
+#[must_use]
+pub fn plain_pairs<A: Actor + Copy, K>(
+    pools: &MapPools<GCounter<A>, K>,
+) -> Vec<(Entries<A>, Entries<A>)> {
+    let side =
+        |c: &GCounter<A>| -> Entries<A> { c.as_actor_map().iter().map(|(a, v)| (*a, v)).collect() };
+    pools
+        .concord
+        .iter()
+        .map(|(a, b)| {
+            let mut merged = a.clone();
+            merged.merge(b);
+            let plain = (side(a), side(b));
+            assert_eq!(
+                sorted_vec_merge(&plain.0, &plain.1),
+                side(&merged),
+                "plain merge"
+            );
+            plain
+        })
+        .collect()
+}

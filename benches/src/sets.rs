@@ -105,3 +105,24 @@ pub fn set_cases(m: usize) -> Vec<SetCase> {
         })
         .collect()
 }
+
+/// The same merged sets with each stamp's actor replaced by a `u64` (the UUID's low word):
+/// the same elements and times, a narrower stamp.
+#[must_use]
+pub fn u64_stamped(sets: &[ConcordSet]) -> Vec<LwwElementSet<u64, LamportTimestamp<u64>>> {
+    sets.iter()
+        .map(|set| {
+            let narrow: LwwElementSet<u64, LamportTimestamp<u64>> = set
+                .iter()
+                .filter_map(|&e| {
+                    let add = set.stamps(&e)?.0?;
+                    #[allow(clippy::cast_possible_truncation, reason = "the low word")]
+                    let actor = add.actor.as_u128() as u64;
+                    Some((e, LamportTimestamp::new(add.time, actor)))
+                })
+                .collect();
+            assert_eq!(narrow.len(), set.len(), "every element keeps its add stamp");
+            narrow
+        })
+        .collect()
+}

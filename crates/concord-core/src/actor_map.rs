@@ -222,6 +222,19 @@ impl<A: Actor, V: Counts> ActorMap<A, V> {
         }
     }
 
+    /// About how many bytes the map's binary serde form takes: its in-memory actor size per
+    /// actor (16 bytes for a `ReplicaId`, what its column takes), three bytes of varint per
+    /// value word (a count below 2^21), and the two columns' length prefixes. For
+    /// [`WireType::encoded_len_hint`](crate::codec::WireType::encoded_len_hint).
+    #[must_use]
+    pub fn encoded_len_hint(&self) -> usize {
+        let per_entry = size_of::<A>() + 3 * V::WORDS;
+        self.actors
+            .len()
+            .saturating_mul(per_entry)
+            .saturating_add(20)
+    }
+
     /// The sorted actors.
     #[must_use]
     pub fn actors(&self) -> &[A] {

@@ -128,6 +128,15 @@ pub trait WireType: Serialize + DeserializeOwned {
     const VERSION: u16;
     /// A human-readable name for error messages.
     const NAME: &'static str;
+
+    /// About how many bytes the state's payload takes, so that [`encode`] reserves its output
+    /// once instead of growing it by doubling. Only a guess: the output grows past it when the
+    /// state needs more, and a guess above [`DEFAULT_LIMIT`] is taken as that limit. The
+    /// default, 0, reserves a small buffer; types whose size is easy to bound (the actor maps:
+    /// clocks and counters) override it.
+    fn encoded_len_hint(&self) -> usize {
+        0
+    }
 }
 
 impl WireType for crate::ReplicaId {
@@ -257,7 +266,10 @@ fn config() -> bincode::config::Configuration {
 /// Only when the type's `Serialize` implementation itself fails; the types of this family
 /// never do.
 pub fn encode<T: WireType>(value: &T) -> Result<Vec<u8>, EncodeError> {
-    let mut out = Vec::with_capacity(64);
+    let reserve = HEADER_LEN
+        .saturating_add(value.encoded_len_hint().min(DEFAULT_LIMIT))
+        .max(64);
+    let mut out = Vec::with_capacity(reserve);
     out.extend_from_slice(&MAGIC);
     out.extend_from_slice(&T::TAG.to_le_bytes());
     out.extend_from_slice(&T::VERSION.to_le_bytes());

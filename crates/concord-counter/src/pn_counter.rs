@@ -290,6 +290,10 @@ where
     /// 3: the actor columns of `ReplicaId`s are byte strings.
     const VERSION: u16 = 3;
     const NAME: &'static str = "PnCounter";
+
+    fn encoded_len_hint(&self) -> usize {
+        self.counts.encoded_len_hint()
+    }
 }
 
 #[cfg(feature = "arbitrary")]

@@ -166,3 +166,41 @@ fn replica_id_counters_round_trip() {
     let bytes = codec::encode(&c).unwrap();
     assert_eq!(codec::decode::<GCounter>(&bytes), Ok(c));
 }
+
+/// The size hint covers counters of `ReplicaId`s whose counts are below 2^21 (three varint
+/// bytes): `encode` reserves its output once, at the envelope plus the hint, and never grows
+/// it. A hint that is missing or too small shows as a capacity other than that.
+#[test]
+fn the_size_hint_reserves_the_output_once() {
+    use concord_core::codec::HEADER_LEN;
+    for (actors, count) in [
+        (1_usize, 1_u64),
+        (100, 127),
+        (1000, 16_383),
+        (5000, (1 << 21) - 1),
+    ] {
+        let mut gcounter = GCounter::<ReplicaId>::new();
+        let mut pncounter = PnCounter::<ReplicaId>::new();
+        for k in 0..actors {
+            let actor = ReplicaId::from_u128(0x1000 + k as u128);
+            gcounter.increment(actor, count).unwrap();
+            pncounter.increment(actor, count).unwrap();
+            pncounter.decrement(actor, count).unwrap();
+        }
+        let bytes = codec::encode(&gcounter).unwrap();
+        let reserved = (HEADER_LEN + gcounter.encoded_len_hint()).max(64);
+        assert!(
+            bytes.len() <= reserved,
+            "{actors} actors: {} bytes",
+            bytes.len()
+        );
+        assert_eq!(bytes.capacity(), reserved, "{actors} actors");
+        let bytes = codec::encode(&pncounter).unwrap();
+        let reserved = (HEADER_LEN + pncounter.encoded_len_hint()).max(64);
+        assert_eq!(bytes.capacity(), reserved, "{actors} actors");
+        assert_eq!(
+            codec::decode::<GCounter<ReplicaId>>(&codec::encode(&gcounter).unwrap()),
+            Ok(gcounter)
+        );
+    }
+}
